@@ -1,0 +1,33 @@
+"""Running every check on one site and turning the results into suggested levels per criterion.
+
+Pure: artifacts in, results out. The program stores what comes back and replaces only this stage's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rubric.model import Rubric
+from scoring.artifacts import SiteArtifacts
+from scoring.checks import CHECKS, Check, CheckResult, Context, run_check
+from scoring.suggest import Suggestion, suggest
+
+
+@dataclass
+class SiteChecks:
+    site_id: str
+    results: dict[str, CheckResult] = field(default_factory=dict)  # by check id
+    suggestions: dict[str, Suggestion] = field(default_factory=dict)  # by criterion id
+
+
+def check_site(artifacts: SiteArtifacts, rubric: Rubric, ctx: Context, checks: tuple[Check, ...] = CHECKS) -> SiteChecks:
+    """All checks on one site, then one suggestion per judged criterion of the rubric."""
+    out = SiteChecks(artifacts.site_id)
+    reachable = bool(artifacts.ok_pages)
+    for check in checks:
+        out.results[check.id] = run_check(check, artifacts, ctx)
+    by_id = {c.id: c for c in checks}
+    for criterion in rubric.judged:
+        results = [(cid, r) for cid, r in out.results.items() if by_id[cid].criterion == criterion.id]
+        out.suggestions[criterion.id] = suggest(criterion, results, reachable=reachable)
+    return out
