@@ -24,6 +24,7 @@ from scoring.checks import CHECKS, Context
 from scoring.final import ReviewerGrade, competition_ranks, final_grade, weighted_score
 from scoring.run import check_site
 from survey import schema
+from survey.agreement import update_agreement
 from survey.db import Database, Round, now
 from survey.store import RoundStore, load_artifacts
 
@@ -164,4 +165,5 @@ def score_round(db: Database, rnd: Round, rubric: Rubric) -> dict[str, dict[str,
                 round_id=rnd.id, site_id=sid, score=scores[sid], rank=ranks[sid],
                 graded=sum(1 for f in cells.values() if f.level is not None),
                 automated=sum(1 for f in cells.values() if f.provenance == "automated"), computed_at=stamp))
+    update_agreement(db, rnd, rubric)
     return finals
