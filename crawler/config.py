@@ -25,33 +25,56 @@ DEFAULT_CONTACT = "https://github.com/egov-survey/egov-survey"
 
 
 class CrawlSettings(BaseModel):
-    """How one site is crawled. Every field can be set in `defaults:`, per site, or on the command line."""
+    """How one site is crawled. Every field can be set in `defaults:`, per site, or on the command line.
+
+    Grouped as in docs/configuration.md (a test keeps the two in step); in each group the flag that turns the
+    group on comes first.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Politeness
-    robots: bool = True  # obey robots.txt (and its Crawl-delay)
-    delay: float = Field(1.0, ge=0)  # seconds between requests to one host (scheme + name + port)
+    robots: bool = True  # obey robots.txt (and its Crawl-delay): the site owner's stated wish
+    delay: float = Field(1.0, ge=0)  # seconds between requests to one host (scheme + name + port), across sites
     user_agent: str = ""  # empty: "egov-survey/<version> (+<contact_url>)"
     contact_url: str = DEFAULT_CONTACT  # named in the User-Agent so site owners can reach the auditor
+    max_retry_after: float = Field(300, ge=0)  # a longer Retry-After gives the URL up instead of stalling the site
     # Scope and limits
     max_pages: int = Field(60, ge=1)  # responses stored per site (pages and documents)
     max_depth: int = Field(4, ge=0)  # link hops from a start URL
     max_bytes: int = Field(50_000_000, ge=1)  # bytes stored per site
     max_seconds: float = Field(900, gt=0)  # wall-clock budget per site
-    max_page_bytes: int = Field(5_000_000, ge=1024)  # one response is truncated (and marked) past this
+    max_page_bytes: int = Field(5_000_000, ge=1024)  # an HTML response is truncated (and marked) past this
+    max_document_bytes: int = Field(20_000_000, ge=1024)  # a document (PDF, XLSX, ...) is truncated past this
     allow_subdomains: bool = False  # follow links to subdomains of the site's hosts
+    # Discovery
+    sitemaps: bool = True  # read the sitemaps robots.txt names, else /sitemap.xml
+    max_sitemaps: int = Field(5, ge=0)  # sitemap files read per host (an index counts its children)
+    # Crawler traps
+    traps: bool = True  # cap URL patterns (calendars, endless queries) and drop trap-shaped URLs
+    trap_max_per_pattern: int = Field(20, ge=1)  # URLs fetched per pattern (digits and query values masked)
+    trap_max_query_params: int = Field(8, ge=0)  # more query parameters than this: a trap
+    trap_max_url_length: int = Field(1000, ge=50)  # a longer URL: a trap
+    trap_max_repeats: int = Field(2, ge=1)  # a path segment repeated more often than this: a trap
     # Network
-    timeout_connect: float = Field(10, gt=0)
-    timeout_read: float = Field(30, gt=0)
-    retries: int = Field(2, ge=0)  # extra attempts after a timeout or 5xx, with backoff
+    timeout_connect: float = Field(10, gt=0)  # seconds to open a connection
+    timeout_read: float = Field(30, gt=0)  # seconds to wait for the next bytes of an answer
+    retries: int = Field(2, ge=0)  # extra attempts after a timeout, 429 or 5xx (0: none)
+    retry_backoff: float = Field(2.0, ge=0)  # seconds before the first retry, doubled for each further one
     verify_tls: bool = True  # False: record certificate errors but proceed
-    allow_private: bool = False  # allow loopback/private addresses (the demo and tests)
+    allow_private: bool = False  # the site's own hosts may be loopback/private (the demo and tests)
     # Browser
-    render: Literal["auto", "always", "never"] = "auto"
-    screenshots: bool = True
+    render: Literal["auto", "always", "never"] = "auto"  # auto: when the static HTML needs scripts
+    render_timeout: float = Field(20, gt=0)  # seconds for a page to load in the browser
+    max_renders: int = Field(30, ge=0)  # pages rendered per site
+    render_max_requests: int = Field(60, ge=1)  # requests one rendered page may make (scripts, styles, images)
+    screenshots: bool = True  # a full-page screenshot of each language version's home page
+    # Evidence store
+    flush_every: int = Field(20, ge=1)  # responses written between WARC fsync + index commit
+    warc_max_bytes: int = Field(1_000_000_000, ge=1_000_000)  # a site's WARC file rolls over past this size
 
     def agent(self) -> str:
+        """The User-Agent header: the tool, its version and the contact URL, unless `user_agent` is set."""
         return self.user_agent or f"{TOOL_NAME}/{TOOL_VERSION} (+{self.contact_url})"
 
     def merged(self, *layers: dict[str, Any] | None) -> "CrawlSettings":
@@ -145,6 +168,7 @@ class Site(SiteOverrides):  # type: ignore[misc, valid-type]
         return out
 
     def allowed_hosts(self) -> set[str]:
+        """The site's hosts: those of its start URLs and its `hosts` list (lower case)."""
         hosts = {urlsplit(u).hostname for u in self.start_urls().values()}
         hosts |= {h.lower() for h in self.hosts}
         return {h for h in hosts if h}

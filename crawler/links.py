@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 SESSION_PARAMS = re.compile(r"^(jsessionid|phpsessid|sid|sessionid|session_id|aspsessionid\w*|utm_\w+|fbclid|gclid)$",
                             re.IGNORECASE)
@@ -23,22 +23,33 @@ class Link:
     tag: str  # a | area | iframe | frame
 
 
+_JSESSIONID = re.compile(r";jsessionid=[^/?#]*", re.IGNORECASE)
+
+
 def normalise(url: str) -> str:
     """A canonical form of an absolute http(s) URL."""
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
     port = parts.port
     netloc = host
     if port and not ((scheme == "http" and port == 80) or (scheme == "https" and port == 443)):
         netloc = f"{host}:{port}"
-    path = re.sub(r";jsessionid=[^/?#]*", "", parts.path, flags=re.IGNORECASE) or "/"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not SESSION_PARAMS.match(k)]
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
+    # Letters beyond ASCII are written as UTF-8 escapes, as browsers send them; existing escapes are kept.
+    path = quote(_JSESSIONID.sub("", parts.path), safe="/%:@!$&'()*+,;=~") or "/"
+    # Query values round-trip as bytes (latin-1), so an old site's windows-1251 escapes are not mangled.
+    raw = quote(parts.query, safe="=&%+/:;,@!$'()*?~")
+    query = [(k, v) for k, v in parse_qsl(raw, keep_blank_values=True, encoding="latin-1") if not SESSION_PARAMS.match(k)]
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query), encoding="latin-1"), ""))
 
 
-def extract_links(tree, base_url: str) -> list[Link]:
-    """Every followable link in a parsed page, absolute and normalised, in document order."""
+def extract_links(tree, base_url: str, cache: dict | None = None) -> list[Link]:
+    """Every followable link in a parsed page, absolute and normalised, in document order.
+
+    `cache` (any dict, kept by the caller) remembers resolved links: a site's menus repeat on every page.
+    """
     if tree is None:
         return []
     base = base_url
@@ -55,11 +66,22 @@ def extract_links(tree, base_url: str) -> list[Link]:
         raw = raw.strip().strip('"\'')
         if not raw or raw.startswith(("#", "javascript:", "mailto:", "tel:", "data:")):
             continue
-        try:
-            absolute = urljoin(base, raw)
-        except ValueError:
-            continue
-        if not absolute.startswith(("http://", "https://")):
+        # A root-relative link resolves the same on every page of a host; others depend on the page.
+        slash = base.find("/", base.find("//") + 2)
+        origin = base if slash < 0 else base[:slash]
+        key = (origin, raw) if raw.startswith("/") and not raw.startswith("//") else (base, raw)
+        url = cache.get(key) if cache is not None else None
+        if url is None:
+            try:
+                absolute = urljoin(base, raw)
+                url = normalise(absolute) if absolute.startswith(("http://", "https://")) else ""
+            except ValueError:
+                url = ""
+            if cache is not None:
+                if len(cache) > 100_000:
+                    cache.clear()
+                cache[key] = url
+        if not url:
             continue
         text = " ".join((el.text_content() if el.tag in ("a", "area") else "").split())
         if not text:
@@ -67,10 +89,7 @@ def extract_links(tree, base_url: str) -> list[Link]:
             if not text and el.tag == "a":
                 img = next(iter(el.iter("img")), None)
                 text = (img.get("alt") or "") if img is not None else ""
-        try:
-            out.append(Link(normalise(absolute), text.strip()[:300], str(el.tag)))
-        except ValueError:
-            continue
+        out.append(Link(url, text.strip()[:300], str(el.tag)))
     return out
 
 

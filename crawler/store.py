@@ -1,8 +1,10 @@
 """What the crawler needs from the evidence store: a handful of methods, and the rows it hands over.
 
 The program (survey.store.RoundStore) implements this against the round database; tests may use any object
-with these methods. The crawler writes WARC files itself (crawler.warc) in the folder the store names, then
-hands the store one index row per response, so the store never sees bytes and the crawler never sees SQL.
+with these methods. The crawler writes WARC files itself (crawler.warc) in the folder the store names, makes
+them durable, then hands the store the batch's index rows in one call, so the store never sees bytes and the
+crawler never sees SQL. The store also hands out the per-host slots (crawler.slots), because politeness is
+owed to a host, and several sites may share one.
 """
 
 from __future__ import annotations
@@ -10,6 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Protocol
+
+from crawler.render import BrowserService
+from crawler.slots import HostSlot
+
+# Where a capture came from. Only crawl, render and import captures are evidence for the checks; the others
+# are kept so the record is complete (what robots.txt said, what the browser loaded, the screenshots).
+SOURCES = ("crawl", "render", "resource", "robots", "sitemap", "screenshot", "import")
 
 
 @dataclass
@@ -23,19 +32,42 @@ class CaptureRow:
     charset: str = ""
     declared_charset: str = ""
     length: int = 0
+    declared_length: int | None = None  # Content-Length as announced (the full size of a truncated file)
     truncated: bool = False
+    doc_type: str = ""  # html | pdf | doc | docx | xls | xlsx | rtf | zip | ... ('' unknown)
     fetched_at: str = ""
-    source: str = "crawl"  # crawl | render | import
+    source: str = "crawl"  # one of SOURCES
     lang_version: str = ""
     depth: int = 0
     referrer: str = ""
     link_text: str = ""
+    priority: int = 0  # the frontier's score for this URL
+    topic: str = ""  # the rubric topic the score came from
     warc_path: str = ""  # relative to the store's evidence folder
     warc_offset: int = 0
     warc_length: int = 0
     payload_digest: str = ""
     elapsed_ms: int = 0
     error: str = ""
+    note: str = ""  # why it was rendered, and similar remarks
+
+
+@dataclass
+class FindingRow:
+    """A fault or a remark about a URL (dns, http-404, tls, trap, robots-disallowed, ...)."""
+
+    url: str
+    kind: str
+    detail: str = ""
+
+
+@dataclass
+class ScreenshotRow:
+    url: str
+    lang_version: str
+    path: str  # relative to the store's evidence folder
+    width: int
+    height: int
 
 
 @dataclass
@@ -52,11 +84,18 @@ class StoredPage:
     warc_path: Path
     warc_offset: int
     source: str = "crawl"
+    link_text: str = ""
+    referrer: str = ""
+    priority: int = 0
+    topic: str = ""
+    length: int = 0
+    doc_type: str = ""
+    note: str = ""
 
 
 @dataclass
 class SiteOutcome:
-    status: str  # ok | partial | unreachable
+    status: str  # ok | partial | unreachable | imported
     reason: str = ""
     summary: dict = field(default_factory=dict)
 
@@ -69,12 +108,22 @@ class EvidenceStore(Protocol):
         """End offset of the last indexed record in that file (None if the file has none)."""
 
     def stored(self, site_id: str) -> Iterable[StoredPage]:
-        """Captures already stored for the site in this round."""
+        """Captures already stored for the site in this round, in the order they were stored."""
 
-    def add_capture(self, site_id: str, row: CaptureRow) -> None: ...
+    def findings(self, site_id: str) -> list[FindingRow]:
+        """Findings already recorded for the site in this round."""
 
-    def add_finding(self, site_id: str, url: str, kind: str, detail: str) -> None: ...
-
-    def add_screenshot(self, site_id: str, url: str, lang_version: str, path: str, width: int, height: int) -> None: ...
+    def save(self, site_id: str, captures: list[CaptureRow], findings: list[FindingRow],
+             screenshots: list[ScreenshotRow]) -> None:
+        """Record a batch in one transaction; a capture replaces an older one of the same URL and source."""
 
     def set_outcome(self, site_id: str, outcome: SiteOutcome) -> None: ...
+
+    def host_slot(self, key: str) -> HostSlot:
+        """The politeness slot of a host (crawler.slots.host_key), shared by every site crawled at once."""
+
+    def browser_service(self) -> BrowserService:
+        """The browser shared by the sites crawled at once (crawler.render); optional: without it a crawl starts its own."""
+
+    def cited_urls(self, site_id: str) -> list[str]:
+        """URLs the checks cite as evidence for the site (for their screenshots)."""

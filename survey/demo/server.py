@@ -2,7 +2,8 @@
 
 Each site is a YAML file in survey/demo/sites/: its languages (for the switcher), navigation per language,
 pages (path, language, title, body HTML), robots.txt and the charset it is served in (one site is served in
-windows-1251, as old Kazakh and Russian sites are). Documents under /docs/ (PDF, DOC, DOCX, XLS(X), RTF) are
+windows-1251, as old Kazakh and Russian sites are). A site marked `script_only` is a single-page app: every
+page is the same empty shell, and a script fills it from /api/page/<path>, so only a browser sees its content. Documents under /docs/ (PDF, DOC, DOCX, XLS(X), RTF) are
 made on request: small but real files, so that the crawler stores them and the forms check finds them.
 """
 
@@ -10,9 +11,12 @@ from __future__ import annotations
 
 import html
 import io
+import re
+import json
 import threading
 import zipfile
 from dataclasses import dataclass
+from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -59,9 +63,18 @@ def _pdf(title: str) -> bytes:
     return out.getvalue()
 
 
+class _FixedTimeZip(zipfile.ZipFile):
+    """A ZIP whose entries carry a fixed date, so a document is the same bytes every time it is served."""
+
+    def writestr(self, name, data, *args, **kwargs):
+        info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+        info.compress_type = self.compression
+        return super().writestr(info, data, *args, **kwargs)
+
+
 def _ooxml(title: str, kind: str) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    with _FixedTimeZip(buf, "w", zipfile.ZIP_DEFLATED) as z:
         if kind == "docx":
             z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>')
             z.writestr("word/document.xml", '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>'
@@ -89,7 +102,18 @@ def make_document(name: str) -> tuple[bytes, str] | None:
     return body, DOC_TYPES[ext]
 
 
+# Dates in page bodies are written relative to the day the demo runs, `{{date:-4}}` (ISO) or
+# `{{date:-4:%d.%m.%Y}}`, so that "current news" stays current whenever the demo is run.
+_DATE_TOKEN = re.compile(r"\{\{date:(-?\d+)(?::([^}]*))?\}\}")
+
+
+def relative_dates(text: str, today: date | None = None) -> str:
+    today = today or date.today()
+    return _DATE_TOKEN.sub(lambda m: (today + timedelta(days=int(m.group(1)))).strftime(m.group(2) or "%Y-%m-%d"), text)
+
+
 def render_page(spec: dict, path: str, page: dict) -> str:
+    page = dict(page, body=relative_dates(page.get("body", "")))
     lang = page.get("lang", spec.get("default_lang", "ru"))
     name = spec["name"].get(lang) or spec["name"]["en"]
     switch = "".join(f'<li><a href="{html.escape(url)}" hreflang="{code}">{html.escape(label)}</a></li>'
@@ -106,6 +130,29 @@ def render_page(spec: dict, path: str, page: dict) -> str:
             + (f'<ul class="lang-switch">{switch}</ul>' if switch else "")
             + (f'<nav><ul>{nav}</ul></nav>' if nav else "")
             + f'</header>\n<main>\n{page["body"]}\n</main>\n<footer>{footer}</footer>\n</body></html>\n')
+
+
+# The single-page app's shell and script: the page's header, content and footer arrive as JSON.
+SHELL = ('<!doctype html>\n<html><head><meta charset="utf-8"><title></title>'
+         '<script src="/static/app.js" defer></script></head>\n<body><div id="app"></div>'
+         '<noscript>Please enable JavaScript to use this site.</noscript></body></html>\n')
+APP_JS = """document.addEventListener('DOMContentLoaded', function () {
+  fetch('/api/page' + location.pathname).then(function (r) { return r.json(); }).then(function (page) {
+    document.title = page.title;
+    document.documentElement.lang = page.lang;
+    document.getElementById('app').innerHTML = page.html;
+  });
+});
+"""
+
+
+def page_json(spec: dict, path: str, page: dict) -> bytes:
+    """A script-only site's page as JSON: title, language and the HTML of its body."""
+    full = render_page(spec, path, page)
+    body = full.split("<body>", 1)[1].rsplit("</body>", 1)[0]
+    title = full.split("<title>", 1)[1].split("</title>", 1)[0]
+    return json.dumps({"title": html.unescape(title), "lang": page.get("lang", spec.get("default_lang", "ru")),
+                       "html": body}, ensure_ascii=False).encode("utf-8")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -137,7 +184,18 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/" and spec.get("root", "/") != "/":
             return self._send(302, b"", "text/html", {"Location": spec["root"]})
         pages = spec.get("pages", {})
+        if spec.get("script_only"):
+            if path == "/static/app.js":
+                return self._send(200, APP_JS.encode(), "application/javascript; charset=utf-8")
+            if path.startswith("/api/page/"):
+                target = path[len("/api/page"):]
+                page = pages.get(target) or pages.get(target.rstrip("/") + "/") or pages.get(target.rstrip("/"))
+                if page is not None:
+                    return self._send(200, page_json(spec, target, page), "application/json; charset=utf-8")
+                return self._send(404, b'{"error": "not found"}', "application/json")
         page = pages.get(path) or pages.get(path.rstrip("/") + "/") or pages.get(path.rstrip("/"))
+        if page is not None and spec.get("script_only"):
+            return self._send(200, SHELL.encode(), "text/html; charset=utf-8")
         if page is not None:
             charset = spec.get("charset", "utf-8")
             body = render_page(spec, path, page).encode(charset, "xmlcharrefreplace")
