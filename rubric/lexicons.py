@@ -20,6 +20,7 @@ from typing import Iterable
 from rubric.yamlfile import InputError, Problem, line_of, load_located
 
 LEXICON_DIR = Path(__file__).parent / "lexicon"
+_KNOWN_KEYS = {"language", "name", "names", "codes", "months", "topics"}
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,17 @@ class Lexicon:
     codes: tuple[str, ...]
     words: dict[str, tuple[str, ...]]
     url: dict[str, tuple[str, ...]]
+    months: tuple[tuple[str, ...], ...] = ()  # per month January..December, the stems that name it in dates
+    extra: dict = field(default_factory=dict)  # other word lists a stage may read (e.g. `counts`), as written
 
 
 def _word_regex(words: Iterable[str]) -> re.Pattern | None:
     words = sorted({w.casefold() for w in words if w}, key=len, reverse=True)
     if not words:
         return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+    # A word ending in "$" matches only as a whole word ("form$" is not "format"); others match as stems.
+    alts = [re.escape(w[:-1]) + r"(?!\w)" if w.endswith("$") else re.escape(w) for w in words]
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + ")", re.IGNORECASE)
 
 
 def _url_regex(frags: Iterable[str]) -> re.Pattern | None:
@@ -161,8 +166,15 @@ def load_lexicons(directory: str | Path | None = None) -> Lexicons:
             words[tid] = tuple(dict.fromkeys(str(w).casefold() for w in terms.get("words") or ()))
             url[tid] = tuple(dict.fromkeys(str(u).casefold() for u in terms.get("url") or ()))
         lang = str(data["language"])
+        months = data.get("months") or ()
+        if months and (not isinstance(months, list) or len(months) != 12):
+            problems.append(Problem(str(path), line_of(lines, ("months",)), "months",
+                                    "needs twelve entries, January to December, each a list of stems"))
+            months = ()
+        months = tuple(tuple(str(m).casefold() for m in (e if isinstance(e, list) else [e])) for e in months)
         languages[lang] = Lexicon(lang, str(data.get("name", lang)), tuple(str(n) for n in data.get("names") or ()),
-                                  tuple(str(c) for c in data.get("codes") or ()), words, url)
+                                  tuple(str(c) for c in data.get("codes") or ()), words, url, months,
+                                  {k: v for k, v in data.items() if k not in _KNOWN_KEYS})
     if problems:
         raise InputError(problems)
     return Lexicons(topics, languages, extra_names)

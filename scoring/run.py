@@ -24,8 +24,15 @@ def check_site(artifacts: SiteArtifacts, rubric: Rubric, ctx: Context, checks: t
     """All checks on one site, then one suggestion per judged criterion of the rubric."""
     out = SiteChecks(artifacts.site_id)
     reachable = bool(artifacts.ok_pages)
+    shots = {s.url: s for s in artifacts.screenshots}
     for check in checks:
-        out.results[check.id] = run_check(check, artifacts, ctx)
+        result = run_check(check, artifacts, ctx)
+        # Evidence on a page with a stored screenshot points at it (the whole page: element boxes need a browser).
+        for ev in result.evidence:
+            shot = shots.get(ev.url)
+            if shot is not None and ev.region is None:
+                ev.region = {"screenshot": shot.path, "x": 0, "y": 0, "w": shot.width, "h": shot.height}
+        out.results[check.id] = result
     by_id = {c.id: c for c in checks}
     for criterion in rubric.judged:
         results = [(cid, r) for cid, r in out.results.items() if by_id[cid].criterion == criterion.id]

@@ -1,7 +1,7 @@
 """From check results to a suggested level per criterion, by the rubric's declared rules.
 
-The rubric file holds, per criterion, ordered rules ("level 4 when has_kk, has_ru, has_en, thin_versions ==
-0"); the features come from the criterion's checks. The first rule that holds gives the level, and the
+The rubric file holds, per criterion, ordered rules ("level 4 when has_kk, has_ru, has_en, core_share_min >=
+33"); the features come from the criterion's checks. The first rule that holds gives the level, and the
 suggestion carries its reason plus each check's explanation, so a reviewer reads why, not just a number.
 """
 

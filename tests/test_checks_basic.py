@@ -42,8 +42,8 @@ def test_forms_counts_grouped_documents_with_instructions_and_ignores_search():
         <a href="/d/report-2025.pdf">Annual report 2025</a>
         <form action="/search"><input name="q"></form>""")
     r = run_check(get_check("forms-catalogue"), _site(forms), CTX)
-    assert r.features == {"downloadable_forms": 2, "form_groups": 1, "forms_with_instructions": 1,
-                          "online_forms": 0, "forms_found": 2}
+    assert r.features == {"downloadable_forms": 2, "form_groups": 1, "form_headings": 0, "forms_with_instructions": 1,
+                          "forms_pages": 1, "online_forms": 0, "forms_found": 2}
     assert [e.url for e in r.evidence[:2]] == ["http://x/forms", "http://x/forms"]
 
 

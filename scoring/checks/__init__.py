@@ -1,17 +1,24 @@
 """The catalogue of automated checks. Each module declares one or more `Check`s; this list is the registry.
 
-To add a check: write a module beside these with a `Check` (id, title, criterion, requires, run) and add it
-to `CHECKS` below; `docs/checks.md` is generated from this list and a test fails if a check is undocumented.
+To add a check: write a module beside these with a `Check` (id, title, criterion, requires, run, and the
+features it reports with their meaning) and add it to `CHECKS` below; `docs/checks.md` is generated from this
+list (`python -m scoring.checks.docs`) and a test fails if a check or feature is undocumented.
 """
 
 from __future__ import annotations
 
-from scoring.checks import forms, languages
+from scoring.checks import cooperation, forms, general, languages, operations, personal, transparency
 from scoring.checks.base import Check, CheckResult, Context, Evidence, run_check
 
 CHECKS: tuple[Check, ...] = (
     languages.CHECK,
+    languages.PARITY,
+    general.CHECK,
+    personal.CHECK,
+    cooperation.CHECK,
     forms.CHECK,
+    transparency.CHECK,
+    operations.CHECK,
 )
 
 

@@ -62,6 +62,7 @@ class Check:
     requires: tuple[str, ...]
     run: Callable[[SiteArtifacts, Context], CheckResult]
     description: str = ""
+    features: dict[str, str] = field(default_factory=dict)  # every feature the check reports, with its meaning
 
     def __call__(self, artifacts: SiteArtifacts, ctx: Context) -> CheckResult:
         return self.run(artifacts, ctx)
@@ -85,7 +86,12 @@ def run_check(check: Check, artifacts: SiteArtifacts, ctx: Context) -> CheckResu
 
 def snippet_of(element, limit: int = 200) -> str:
     """A short text for an element: its visible text, else its outer markup."""
-    text = " ".join(element.text_content().split()) if hasattr(element, "text_content") else ""
+    from scoring.artifacts import text_content
+
+    try:
+        text = " ".join(text_content(element).split())
+    except (TypeError, ValueError):
+        text = ""
     if not text:
         from lxml import etree
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
+
+import typer
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -11,7 +14,20 @@ from survey.cli.app import app
 from survey.cli.common import (DbOpt, Opts, RoundOpt, RubricOpt, SiteFilter, SitesOpt, console, say)
 
 # -- check ------------------------------------------------------------------------------------------------
-def do_check(opts: Opts, sites: list[str] | None = None, quiet: bool = False):
+def _browser_options(axe: bool) -> dict | None:
+    """Launch options for axe-core's Chromium, or None (with a warning) when there is none."""
+    if not axe:
+        return None
+    from crawler.browser import launch_options
+
+    try:
+        return launch_options()
+    except RuntimeError as exc:
+        say("warning:", f"accessibility (axe-core) not measured: {exc}", "yellow")
+        return None
+
+
+def do_check(opts: Opts, sites: list[str] | None = None, quiet: bool = False, axe: bool = True):
     from survey.pipeline import check_round
 
     rubric = opts.rubric()
@@ -20,7 +36,7 @@ def do_check(opts: Opts, sites: list[str] | None = None, quiet: bool = False):
     with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[info]}"),
                   TimeElapsedColumn(), console=console, disable=quiet) as progress:
         task = progress.add_task("check", total=n, info="")
-        results = check_round(opts.db(), rnd, rubric, site_ids=sites,
+        results = check_round(opts.db(), rnd, rubric, site_ids=sites, launch_options=_browser_options(axe),
                               tick=lambda sid, info: progress.update(task, advance=1, info=sid))
     errors = sum(r.errors for r in results)
     if not quiet:
@@ -39,8 +55,10 @@ def do_check(opts: Opts, sites: list[str] | None = None, quiet: bool = False):
 
 @app.command()
 def check(sites: SitesOpt = Path("sites.yaml"), rubric: RubricOpt = None, db: DbOpt = "survey.db", round: RoundOpt = None,
-          site: SiteFilter = None):
+          site: SiteFilter = None,
+          axe: Annotated[bool, typer.Option("--axe/--no-axe", help="Measure accessibility with axe-core in Chromium "
+                                            "on the stored home pages (offline; needs a Chromium).")] = True):
     """Run the automated checks on the stored evidence (offline) and suggest a level per criterion."""
-    do_check(Opts(sites, rubric, db, round), site)
+    do_check(Opts(sites, rubric, db, round), site, axe=axe)
 
 
