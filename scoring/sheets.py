@@ -2,14 +2,16 @@
 
 A sheet has one row per site and criterion with what a reviewer needs beside the grade cell: the suggested
 level and its reasons, the top evidence links and the rubric's five level texts. Reading a sheet validates
-every row (known site, known criterion, a grade of 1-5, blank, or "cannot assess") and reports each problem
-with its row number, so nothing half-valid is written.
+every row (known site, known criterion, a grade of 1-5, blank, or "cannot assess", evidence links that are web
+addresses, the reviewer the sheet is for) and reports each problem with its row number, so nothing half-valid
+is written.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -22,10 +24,13 @@ SHEET_COLUMNS = ["round", "site_id", "site_name", "criterion", "criterion_title"
 REQUIRED = ("site_id", "criterion", "grade")
 CANNOT = {"cannot assess", "cannot-assess", "n/a", "na", "x", "?", "cannot_assess"}
 TRUE = {"1", "yes", "y", "true", "x"}
+_WEB_URL = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
 class SheetRow:
+    """One validated row of a grading sheet."""
+
     row: int  # spreadsheet row number (header is row 1)
     site_id: str
     criterion: str
@@ -45,9 +50,10 @@ def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
             w = csv.DictWriter(fh, fieldnames=SHEET_COLUMNS, extrasaction="ignore")
             w.writeheader()
             for r in rows:
-                w.writerow({k: ("" if r.get(k) is None else r.get(k)) for k in SHEET_COLUMNS})
+                w.writerow({k: _csv_safe(k, r.get(k)) for k in SHEET_COLUMNS})
         return path
     from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -58,7 +64,12 @@ def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for r in rows:
-        ws.append([_xlsx_safe(r.get(k)) for k in SHEET_COLUMNS])
+        # Control characters (in crawled text) cannot be stored in XLSX at all.
+        ws.append([ILLEGAL_CHARACTERS_RE.sub("", v) if isinstance(v, str) else v for v in (r.get(k) for k in SHEET_COLUMNS)])
+        for cell in ws[ws.max_row]:
+            # A string starting with = would be stored as a formula: crawled text and notes must stay text.
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
     widths = {"site_name": 28, "criterion": 24, "suggested_reasons": 50, "evidence": 50, "level_descriptions": 70,
               "note": 40, "evidence_urls": 40}
     for i, col in enumerate(SHEET_COLUMNS, start=1):
@@ -81,11 +92,19 @@ def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
     return path
 
 
-def _xlsx_safe(value):
-    # A cell starting with = would be a formula in the reviewer's spreadsheet: crawled text must stay text.
-    if isinstance(value, str) and value.startswith(("=", "+", "-", "@")) and not value.lstrip("-+").replace(".", "").isdigit():
-        return "'" + value
-    return value
+# Columns a reviewer reads but never fills in; they may quote crawled text.
+READ_ONLY = ("site_name", "criterion_title", "suggested_reasons", "evidence", "level_descriptions")
+
+
+def _csv_safe(column: str, value) -> str:
+    if value is None:
+        return ""
+    # A spreadsheet program opening a CSV runs a cell starting with = + - @ as a formula; crawled text in the
+    # read-only columns gets a leading apostrophe (the columns a reviewer fills in are read back verbatim).
+    text = str(value)
+    if column in READ_ONLY and text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + text
+    return text
 
 
 def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -154,10 +173,23 @@ def parse_grade(text: str) -> tuple[int | None, bool, str]:
     return int(value), False, ""
 
 
-def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str]) -> list[SheetRow]:
+def parse_evidence_urls(text: str) -> tuple[str, str]:
+    """(the links one per line, error) from a cell of web addresses separated by new lines or spaces."""
+    # A trailing comma or semicolon separates the reviewer's list; it is never part of the address.
+    urls = [u.rstrip(",;") for u in (text or "").split() if u.rstrip(",;")]
+    bad = [u for u in urls if not _WEB_URL.match(u)]
+    if bad:
+        return "", f"{bad[0][:80]!r} is not a web address (http:// or https://)"
+    return "\n".join(urls), ""
+
+
+def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str],
+               reviewer: str | None = None) -> list[SheetRow]:
     """Read and validate a grading sheet; InputError lists every bad row (file:row: field: problem)."""
     name = str(path)
     header, rows = read_table(path)
+    if not header or not any(header):
+        raise InputError([Problem(name, 1, "header", "the sheet is empty; export one with `egov-survey review export`")])
     missing = [c for c in REQUIRED if c not in header]
     if missing:
         raise InputError([Problem(name, 1, "header", f"missing column(s) {', '.join(missing)}; "
@@ -169,8 +201,19 @@ def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str
     for n, r in rows:
         site, crit = r.get("site_id", ""), r.get("criterion", "")
         level, cannot, err = parse_grade(r.get("grade", ""))
-        if (r.get("cannot_assess", "").lower() in TRUE) and level is None and not err:
+        if r.get("cannot_assess", "").lower() in TRUE and not err:
+            if level is not None:
+                problems.append(Problem(name, n, "cannot_assess", f"says cannot assess, but the grade is {level}; "
+                                        "keep one of the two"))
             cannot = True
+        urls, url_err = parse_evidence_urls(r.get("evidence_urls", ""))
+        if url_err:
+            problems.append(Problem(name, n, "evidence_urls", url_err))
+        row_reviewer = r.get("reviewer", "")
+        if reviewer is not None and row_reviewer and row_reviewer != reviewer:
+            problems.append(Problem(name, n, "reviewer", f"this row is {row_reviewer}'s, but the sheet is being "
+                                    f"imported as {reviewer}'s; import it with --reviewer {row_reviewer}, "
+                                    "or clear the reviewer column"))
         if site not in sites:
             problems.append(Problem(name, n, "site_id", f"unknown site {site!r} (not in this round)"))
         if crit not in crits:
@@ -183,8 +226,7 @@ def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str
         seen.setdefault(key, n)
         if level is None and not cannot and not r.get("note"):
             continue  # an untouched row
-        out.append(SheetRow(n, site, crit, level, cannot, r.get("note", ""), r.get("evidence_urls", ""),
-                            r.get("reviewer", "")))
+        out.append(SheetRow(n, site, crit, level, cannot, r.get("note", ""), urls, row_reviewer))
     if problems:
         raise InputError(problems)
     return out
