@@ -59,6 +59,27 @@ def m001_initial(conn: Connection) -> None:
         _create_table(conn, table)
 
 
+@migration
+def m002_review_accounts(conn: Connection) -> None:
+    """Reviewer app: sessions, login attempts, per-round blind mode; a confidence per grade (historical rounds)."""
+    for table in (schema.review_settings, schema.web_sessions, schema.login_attempts):
+        _create_table(conn, table)
+    _add_column(conn, schema.grades, "confidence")
+
+
+@migration
+def m003_reports_index_criteria(conn: Connection) -> None:
+    """Which criteria each site's score averages (the optional traffic grade counts only when asked)."""
+    _add_column(conn, schema.site_scores, "criteria")
+
+
+@migration
+def m004_crawler_capture_details(conn: Connection) -> None:
+    """Per capture: announced size, file kind from the bytes, the frontier's score and topic, a note."""
+    for column in ("declared_length", "doc_type", "priority", "topic", "note"):
+        _add_column(conn, schema.captures, column)
+
+
 # ---------------------------------------------------------------------------------------------------------
 _ledger = Table("schema_migrations", schema.MetaData(),
                 Column("name", String(200), primary_key=True), Column("applied_at", String(32), nullable=False))

@@ -67,7 +67,8 @@ captures = Table(
     Column("length", Integer, nullable=False, default=0),  # bytes stored
     Column("truncated", Boolean, nullable=False, default=False),
     Column("fetched_at", String(32), nullable=False),
-    Column("source", String(20), nullable=False, default="crawl"),  # crawl | render | import
+    # crawl | render | import (evidence); resource | robots | sitemap | screenshot (the rest of the record)
+    Column("source", String(20), nullable=False, default="crawl"),
     Column("lang_version", String(20), nullable=False, default=""),  # language version it was reached from
     Column("depth", Integer, nullable=False, default=0),
     Column("referrer", Text, nullable=False, default=""),
@@ -78,6 +79,11 @@ captures = Table(
     Column("payload_digest", String(80), nullable=False, default=""),
     Column("elapsed_ms", Integer, nullable=False, default=0),
     Column("error", Text, nullable=False, default=""),
+    Column("declared_length", Integer),  # Content-Length as announced (a truncated file's full size)
+    Column("doc_type", String(20), default=""),  # html | pdf | docx | xlsx | ... (from the bytes)
+    Column("priority", Integer, default=0),  # the frontier's score for the URL
+    Column("topic", String(50), default=""),  # the rubric topic that score came from
+    Column("note", Text, default=""),  # why it was rendered, and similar remarks
     UniqueConstraint("round_id", "site_id", "url", "source", name="uq_capture"),
     Index("ix_captures_site", "round_id", "site_id"),
 )
@@ -183,6 +189,7 @@ grades = Table(  # the current grade per reviewer; every change also goes to gra
     Column("evidence_urls", Text, nullable=False, default=""),  # newline-separated
     Column("source", String(20), nullable=False, default="web"),  # web | sheet | historical
     Column("updated_at", String(32), nullable=False),
+    Column("confidence", String(20), default=""),  # a transcriber's confidence (historical rounds)
     PrimaryKeyConstraint("round_id", "site_id", "criterion", "reviewer"),
 )
 
@@ -214,6 +221,35 @@ adjudications = Table(
     Column("decided_by", String(100), nullable=False),
     Column("decided_at", String(32), nullable=False),
     PrimaryKeyConstraint("round_id", "site_id", "criterion"),
+)
+
+review_settings = Table(  # per-round settings of the reviewer app; a round without a row is blind
+    "review_settings", metadata,
+    Column("round_id", Integer, primary_key=True),
+    Column("blind", Boolean, nullable=False, default=True),  # reviewers never see each other's grades
+    Column("updated_by", String(100), nullable=False, default=""),
+    Column("updated_at", String(32), nullable=False),
+)
+
+web_sessions = Table(  # reviewer app sessions; the cookie holds a random token, the database only its SHA-256
+    "web_sessions", metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_name", String(100)),  # NULL before login: the session only carries the login form's CSRF token
+    Column("csrf_token", String(64), nullable=False),
+    Column("client", String(100), nullable=False, default=""),
+    Column("created_at", String(32), nullable=False),
+    Column("expires_at", String(32), nullable=False),
+    Column("ended_at", String(32)),  # logout, or replaced at login
+)
+
+login_attempts = Table(  # for rate limiting the reviewer app's login
+    "login_attempts", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("user_name", String(100), nullable=False),
+    Column("client", String(100), nullable=False, default=""),
+    Column("at", String(32), nullable=False),
+    Column("success", Boolean, nullable=False, default=False),
+    Index("ix_login_attempts_user", "user_name", "at"),
 )
 
 agreement = Table(
@@ -249,6 +285,7 @@ site_scores = Table(
     Column("graded", Integer, nullable=False, default=0),  # criteria with a final level
     Column("automated", Integer, nullable=False, default=0),  # of which automated only
     Column("computed_at", String(32), nullable=False),
+    Column("criteria", Text, default=""),  # the criteria the score averages, comma-separated
     PrimaryKeyConstraint("round_id", "site_id"),
 )
 

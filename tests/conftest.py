@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.crawlsite import serve  # noqa: F401 - the crawler tests' fixture sites (tests/crawlsite.py)
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("EGOV_SHARED", REPO.parent / "shared"))
 

@@ -4,32 +4,15 @@ and nothing stored is lost; `init` makes an audit folder; `export` writes the lo
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-import sqlite3
-import subprocess
-import sys
 
 import pytest
 
 from crawler.config import load_sites
 from rubric import load_rubric
 from survey.db import Database
-
-
-def cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "survey.cli.main", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, env={"PATH": "/usr/bin:/bin", "COLUMNS": "200", "NO_COLOR": "1"}, timeout=300)
-
-
-def _sha(path) -> str:
-    """A digest of the database's contents (not its bytes: SQLite may checkpoint its WAL on any open)."""
-    con = sqlite3.connect(path)
-    try:
-        return hashlib.sha256("\n".join(con.iterdump()).encode()).hexdigest()
-    finally:
-        con.close()
+from tests.helpers import cli, db_digest
 
 
 @pytest.fixture
@@ -52,14 +35,14 @@ def test_init_refuses_to_overwrite(audit):
 def test_malformed_sites_file(audit):
     bad = audit / "bad.yaml"
     bad.write_text("sites:\n  - id: x\n    url: www.x.kz\n    max_pages: lots\n", encoding="utf-8")
-    before = _sha(audit / "survey.db")
+    before = db_digest(audit / "survey.db")
     r = cli("crawl", "--sites", bad, "--db", audit / "survey.db")
     assert r.returncode == 2
     assert r.stderr.splitlines() == [
         f"error: {bad}:2: sites[x].name: is required but missing",
         f"error: {bad}:4: sites[x].max_pages: Input should be a valid integer, unable to parse string as an integer",
     ]
-    assert _sha(audit / "survey.db") == before
+    assert db_digest(audit / "survey.db") == before
 
 
 def test_invalid_rubric(audit):
@@ -103,7 +86,7 @@ def test_review_sheet_with_bad_rows_writes_nothing(audit):
                      "government-home-site,colour,2\n", encoding="utf-8")
     db = Database(audit / "survey.db")
     db.sync_sites(db.round("r1"), load_sites(audit / "sites.yaml").sites)
-    before = _sha(audit / "survey.db")
+    before = db_digest(audit / "survey.db")
     r = cli("review", "import", sheet, "--reviewer", "alice", "--db", audit / "survey.db")
     assert r.returncode == 2
     assert r.stderr.splitlines() == [
@@ -112,7 +95,7 @@ def test_review_sheet_with_bad_rows_writes_nothing(audit):
         f"error: {sheet}:4: criterion: unknown criterion 'colour'; expected one of accessibility-cooperativeness, "
         "forms, general-information, languages, personal-information, real-time-operations, transparency",
     ]
-    assert _sha(audit / "survey.db") == before
+    assert db_digest(audit / "survey.db") == before
 
 
 def test_export_long_table(audit):

@@ -30,7 +30,8 @@ def test_demo_report_matrix_matches_the_database(demo):
     db = Database(paths["database"])
     with db.engine.connect() as conn:
         stored = {(f.site_id, f.criterion): (("" if f.level is None else str(int(f.level))), f.provenance)
-                  for f in conn.execute(select(schema.final_scores))}
+                  for f in conn.execute(select(schema.final_scores)
+                                        .where(schema.final_scores.c.round_id == db.round("demo").id))}
     assert shown == stored
     provenances = {p for _, p in shown.values()}
     assert {"automated", "reviewer"} <= provenances
@@ -43,16 +44,39 @@ def test_demo_report_matrix_matches_the_database(demo):
 def test_demo_suggestions_follow_the_designed_levels(demo):
     _, paths = demo
     db = Database(paths["database"])
+    designed = {  # per site: languages, general, personal, accessibility, forms, transparency, operations
+        "ministry-of-digital-services": (5, 5, 5, 5, 5, 5, 5),
+        "ministry-of-public-finance": (4, 4, 3, 3, 4, 4, 3),
+        "ministry-of-water-resources": (3, 3, 1, 2, 2, 1, 1),
+        "ministry-of-agriculture-and-land": (2, 2, 2, 3, 3, 2, 2),
+        "ministry-of-culture-and-heritage": (1, 2, 1, 1, 1, 1, 1),
+    }
+    criteria = ("languages", "general-information", "personal-information", "accessibility-cooperativeness", "forms",
+                "transparency", "real-time-operations")
     with db.engine.connect() as conn:
         got = {(s.site_id, s.criterion): s.level for s in conn.execute(select(schema.suggestions))
-               if s.criterion in ("languages", "forms")}
-    assert got == {
-        ("ministry-of-digital-services", "languages"): 5, ("ministry-of-digital-services", "forms"): 5,
-        ("ministry-of-public-finance", "languages"): 4, ("ministry-of-public-finance", "forms"): 4,
-        ("ministry-of-water-resources", "languages"): 3, ("ministry-of-water-resources", "forms"): 2,
-        ("ministry-of-agriculture-and-land", "languages"): 2, ("ministry-of-agriculture-and-land", "forms"): 3,
-        ("ministry-of-culture-and-heritage", "languages"): 1, ("ministry-of-culture-and-heritage", "forms"): 1,
-    }
+               if s.site_id in designed}
+    assert got == {(site, c): level for site, levels in designed.items() for c, level in zip(criteria, levels)}
+
+
+def test_demo_is_double_graded_with_agreement_and_an_adjudicated_cell(demo):
+    out, paths = demo
+    db = Database(paths["database"])
+    rnd = db.round("demo")
+    with db.engine.connect() as conn:
+        reviewers = set(conn.execute(select(schema.grades.c.reviewer).where(schema.grades.c.round_id == rnd.id)).scalars())
+        agreement = {(a.criterion, a.metric): a.value for a in
+                     conn.execute(select(schema.agreement).where(schema.agreement.c.round_id == rnd.id))}
+        finals = {(f.site_id, f.criterion): (f.level, f.provenance, f.detail) for f in
+                  conn.execute(select(schema.final_scores).where(schema.final_scores.c.round_id == rnd.id))}
+    assert reviewers == {"demo-reviewer", "demo-reviewer-2"}
+    assert agreement[("*", "n")] == 15 and agreement[("*", "exact")] == 11 / 15
+    assert agreement[("*", "kappa-quadratic")] is not None and agreement[("*", "alpha-ordinal")] is not None
+    assert finals[("ministry-of-water-resources", "general-information")][:2] == (3.0, "adjudicated")
+    assert "awaiting adjudication" in finals[("ministry-of-public-finance", "transparency")][2]
+    soup = BeautifulSoup(paths["html"].read_text(encoding="utf-8"), "html.parser")
+    cell = soup.select_one('tr[data-site="ministry-of-water-resources"] td[data-criterion="general-information"]')
+    assert cell["data-provenance"] == "adjudicated"
 
 
 def test_demo_decodes_the_mislabelled_windows_1251_site(demo):
@@ -71,3 +95,23 @@ def test_demo_pdf_is_printed(demo):
     pdf = paths["pdf"].read_bytes()
     assert pdf.startswith(b"%PDF-")
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2
+
+
+def test_demo_report_has_every_section_with_data(demo):
+    _, paths = demo
+    soup = BeautifulSoup(paths["html"].read_text(encoding="utf-8"), "html.parser")
+    assert [a["href"] for a in soup.select(".toc a")] == [
+        "#summary", "#matrix", "#ranking", "#distributions", "#comparison", "#context", "#agreement", "#technical",
+        "#scorecards", "#methodology"]
+    # Every section has its data: no "nothing to show" notice anywhere.
+    assert [p.get_text() for p in soup.select("p.notice") if "warning" not in p["class"]] == []
+    comparison = soup.select_one("#comparison")
+    assert "demo-2022" in comparison.get_text()
+    assert [li.get_text() for li in comparison.select(".two li")][-1] == "Ministry of Tourism and Sport"  # vanished
+    traffic = {td.find_parent("tr")["data-site"]: td["data-provenance"]
+               for td in soup.select('table.matrix td[data-criterion="traffic"]')}
+    assert traffic["ministry-of-culture-and-heritage"] == "missing" and list(traffic.values()).count("statistical") == 5
+    assert soup.select_one("#context table.un tbody tr:last-child td").get_text() == "2024"
+    assert len(soup.select("article.scorecard")) == len(load_specs())
+    for kind in ("xlsx", "csv"):
+        assert paths[kind].exists()

@@ -94,7 +94,8 @@ def test_stages_replace_only_their_own_rows(db_path, config, site):
     assert (rows["languages"]["suggested_level"], rows["languages"]["provenance"]) == (2, "automated")
     assert (rows["forms"]["final_level"], rows["forms"]["provenance"]) == (3, "reviewer")
     assert (rows["transparency"]["final_level"], rows["transparency"]["provenance"]) == (2, "reviewer")
-    assert rows["personal-information"]["provenance"] == "missing"
+    # Every criterion now has checks: with no login or account on the site, personal information is suggested 1.
+    assert (rows["personal-information"]["suggested_level"], rows["personal-information"]["provenance"]) == (1, "automated")
 
     # Re-running the checks and the scoring keeps the reviewer grades exactly.
     check_round(db, rnd, rubric)

@@ -22,7 +22,7 @@ from survey.cli.common import (DbOpt, Opts, RoundOpt, RubricOpt, SiteFilter, Sit
                                die_unexpected, out, report_input_error, say)
 
 # Each stage's commands live in their own module and register on `app` when imported.
-from survey.cli import check_cmds, crawl_cmds, report_cmds, review_cmds  # noqa: F401
+from survey.cli import check_cmds, crawl_cmds, report_cmds, review_cmds, users_cmds, web_cmds  # noqa: F401
 from survey.cli.check_cmds import do_check  # noqa: E402
 from survey.cli.crawl_cmds import do_crawl  # noqa: E402
 from survey.cli.report_cmds import do_report, do_score  # noqa: E402

@@ -14,6 +14,8 @@ from pathlib import Path
 import yaml
 
 from survey.cli.common import Opts, console
+from survey.demo.context import add_context, add_previous_round
+from survey.demo.review import add_double_grading
 from survey.demo.server import load_specs, serve, stop
 
 SHEET = Path(__file__).parent / "reviewer-sheet.csv"
@@ -23,9 +25,10 @@ DEMO_ROUND = "demo"
 def write_sites_yaml(running, path: Path) -> Path:
     doc = {
         "survey": {"title": "Demo audit: fictional ministries of Kazakhstan", "country": "KAZ",
-                   "description": "Five fictional ministry sites served on this machine by `egov-survey demo`."},
-        # The demo sites run on this machine: private addresses allowed, a short delay keeps the demo quick.
-        "defaults": {"delay": 0.05, "max_pages": 80, "max_depth": 4, "allow_private": True, "render": "never"},
+                   "description": "Six fictional ministry sites served on this machine by `egov-survey demo`."},
+        # The demo sites run on this machine: private addresses allowed, a short delay keeps the demo quick;
+        # render auto: the script-only site is rendered in Chromium, the others are read as served.
+        "defaults": {"delay": 0.05, "max_pages": 80, "max_depth": 4, "allow_private": True, "render": "auto"},
         "sites": [{"id": r.spec["id"], "name": r.spec["name"], "url": r.url, "kind": r.spec.get("kind", "ministry")}
                   for r in running],
     }
@@ -51,14 +54,18 @@ def run_demo(output: Path, *, pdf: bool = True, keep_serving: bool = False) -> d
         sites_path = write_sites_yaml(running, output / "sites.yaml")
         console.print(f"Serving {len(running)} demo sites: " + ", ".join(r.url for r in running))
         opts = Opts(sites_path, None, str(db_path), DEMO_ROUND)
+        add_previous_round(opts.db(create=True), opts.rubric())  # an earlier round for the report to compare with
         do_crawl(opts, None, {}, concurrency=len(running))
         do_check(opts)
         rnd, rubric = opts.round(), opts.rubric()
         rows = read_sheet(SHEET, opts.db().site_ids(rnd), [c.id for c in rubric.judged])
         report = import_rows(opts.db(), rnd, rows, "demo-reviewer")
         console.print(f"Imported {report.written} reviewer grades from the sample sheet {SHEET.name}")
+        second = add_double_grading(opts.db(), rnd, rubric)  # a second reviewer and a lead's decision
+        console.print(f"Imported {second} grades of a second reviewer; the lead decided one disagreement")
+        add_context(opts.db(), rnd)  # traffic figures and the UN indices
         do_score(opts)
-        paths = do_report(opts, output / "report", ["html", "pdf"] if pdf else ["html"])
+        paths = do_report(opts, output / "report", ["html", "pdf", "csv", "xlsx"] if pdf else ["html", "csv", "xlsx"])
         paths["database"] = db_path
         paths["sites"] = sites_path
         if keep_serving:
