@@ -33,10 +33,16 @@ def environment(translations=None) -> Environment:
     return env
 
 
+def whole(data: dict[str, Any]) -> dict[str, Any]:
+    """The `part` that is the whole report: the cover, every section complete, links within the one file."""
+    ids = [e["id"] for e in data["toc"]]
+    return {"cover": True, "sections": ids, "heads": ids, "tails": ids, "anchors": [], "href": ""}
+
+
 def render_html(data: dict[str, Any], out_path: str | Path, *, template: str = "report.html.j2", translations=None) -> Path:
     """Render the report data to one self-contained HTML file."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    html = environment(translations).get_template(template).render(**data)
+    html = environment(translations).get_template(template).render(**data, part=whole(data))
     out_path.write_text(html, encoding="utf-8")
     return out_path

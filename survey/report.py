@@ -215,8 +215,8 @@ def report_data(db: Database, rnd: Round, rubric: Rubric, *, lang: str = "en", c
         "generated_at": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "round": {"name": rnd.name, "date": f.date(rnd.audit_date), "rubric": f"{rnd.rubric_id} {rnd.rubric_version}",
                   "kind": rnd.kind, "kind_label": _("historical round") if rnd.kind == "historical" else _("audit round")},
-        "toc": [{"id": sid, "number": str(i) if sid != "methodology" else "A", "title": title}
-                for i, (sid, title) in enumerate(sections, start=1)],
+        "toc": [{"id": sid, "number": str(i) if sid != "methodology" else "A", "title": title, "page": ""}
+                for i, (sid, title) in enumerate(sections, start=1)],  # pages: filled in by the PDF only
         "sec": {sid: {"number": str(i) if sid != "methodology" else "A", "title": title}
                 for i, (sid, title) in enumerate(sections, start=1)},
         "criteria": [{"id": c.id, "title": _(c.title.strip())} for c in criteria],

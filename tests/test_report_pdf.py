@@ -1,5 +1,7 @@
 """The report command end to end on a generated round: HTML, PDF (printed by Chromium, looked at as PNG pages with
-pdftoppm), CSV and XLSX tables; the contents carry the pages the sections landed on; bad options exit with 2."""
+pdftoppm), CSV and XLSX tables; the contents carry the pages the sections landed on; bad options exit with 2.
+A report printed in many small parts is still one document: every site in it once, pages numbered through,
+contents, bookmarks and links pointing at the right pages."""
 
 from __future__ import annotations
 
@@ -8,11 +10,16 @@ import re
 import subprocess
 
 import pytest
+from bs4 import BeautifulSoup
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
-from reports.pdf import section_pages
+from crawler.browser import launch_options
+from reports.pdf import FLOWING, PER_SITE, plan, report_pdf, section_pages
+from reports.render import render_html
 from rubric import load_rubric
 from survey.db import Database
+from survey.report import report_data
 from survey.scores import score_round
 from survey.synthetic import build_round
 from tests.conftest import REPO
@@ -99,3 +106,74 @@ def test_bad_report_options_are_input_errors(printed):
                           (("--format", "html,doc"), "--format html,doc")):
         r = cli("report", "--db", db.path, "--output", out / "x", "--format", "html", *args)
         assert r.returncode == 2 and message in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.fixture(scope="module")
+def small_round(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("parts")
+    rubric = load_rubric()
+    db = Database(tmp / "survey.db", create=True)
+    prev = build_round(db, rubric, 12, name="2024", audit_date="2024-09-01", seed=5, screenshots=False, drop=2)
+    score_round(db, prev, rubric)
+    rnd = build_round(db, rubric, 12, name="2026", seed=6)
+    score_round(db, rnd, rubric)
+    return tmp, report_data(db, rnd, rubric, version="test")
+
+
+def _items(section: dict, key: str) -> list:
+    return [r for t in section["tables"] for r in t["rows"]] if key == "tables" else section[key]
+
+
+def test_the_parts_hold_every_per_site_item_once_in_order(small_round):
+    tmp, data = small_round
+    parts = plan(data, 5)
+    for sid, key in PER_SITE.items():
+        holding = [p for p in parts if sid in p.sections]
+        assert len(holding) == -(-len(_items(data[sid], key)) // 5) >= 2, sid
+        shown = [_items(p.context(data)[sid], key) for p in holding]
+        assert all(0 < len(s) <= 5 for s in shown) and [x for s in shown for x in s] == _items(data[sid], key)
+        assert [sid in p.heads for p in holding] == [True] + [False] * (len(holding) - 1)
+        assert [sid in p.tails for p in holding] == [False] * (len(holding) - 1) + [True]
+    assert parts[0].cover and parts[0].sections == ["summary"] and not any(p.cover for p in parts[1:])
+    assert [s for p in parts for s in p.heads] == [e["id"] for e in data["toc"]]
+    # A part starts only where the print starts a new page anyway: FLOWING names the sections that do not.
+    soup = BeautifulSoup(render_html(data, tmp / "report.html").read_text(encoding="utf-8"), "lxml")
+    assert {s["id"] for s in soup.select("main > section") if "major" not in s.get("class", [])} == set(FLOWING)
+
+
+@pytest.mark.browser
+def test_a_report_printed_in_parts_is_one_numbered_document(small_round):
+    tmp, data = small_round
+    stats: dict = {}
+    pdf = report_pdf(data, tmp / "parts.pdf", launch_options(), part_size=5, stats=stats)
+    assert stats["parts"] == len(plan(data, 5)) > len(data["toc"]) + 5
+    n = _pdf_pages(pdf)
+    pages = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
+                           check=True).stdout.split("\f")[:n]
+    # Page numbers run through the whole document, not restarting with each part.
+    assert [re.findall(rf"(\d+) / {n}\s*$", p.rstrip(), re.M)[-1:] for p in pages] == [[str(k)] for k in range(1, n + 1)]
+    # The contents give the page each section's heading is on, and the bookmarks agree.
+    reader = PdfReader(pdf)
+    outline = [(o.title, reader.get_destination_page_number(o) + 1) for o in reader.outline]
+    listed = []
+    for e in data["toc"]:
+        m = re.search(rf"^\s*{e['number']}\s+{re.escape(e['title'])}\s+(\d+)\s*$", pages[0], re.M)
+        listed.append((f"{e['number']} {e['title']}", int(m.group(1))))
+        assert re.search(rf"^\s*{e['number']}\s+{re.escape(e['title'])}\s*$", pages[int(m.group(1)) - 1], re.M), e
+    assert outline == listed and listed[-1][1] > listed[-2][1] > listed[1][1] == 2
+    # The matrix, printed in three parts, is on landscape pages that all carry the table's header; then portrait.
+    matrix = range(listed[1][1] - 1, listed[2][1] - 1)
+    assert all(reader.pages[i].mediabox.width > reader.pages[i].mediabox.height and "Languages" in pages[i]
+               for i in matrix) and reader.pages[matrix.stop].mediabox.width < reader.pages[matrix.stop].mediabox.height
+    # Every site's card is there once, and links from the matrix and the ranking (other parts) lead to it.
+    dests = reader.named_destinations
+    cards = {name: reader.get_destination_page_number(d) for name, d in dests.items() if name.startswith("/site-")}
+    assert sorted(cards) == sorted(f"/site-{c['id']}" for c in data["scorecards"]["cards"])
+    homes = [str(a["/A"]["/URI"]) for p in reader.pages for a in (x.get_object() for x in p.get("/Annots", []))
+             if "/A" in a and str(a["/A"]["/URI"]).endswith(".example.kz/")]  # each card links its site's address
+    assert sorted(homes) == sorted(c["href"] for c in data["scorecards"]["cards"])
+    links = [(i, str(a.get_object()["/Dest"])) for i in range(listed[1][1] - 1, listed[3][1] - 1)
+             for a in reader.pages[i].get("/Annots", []) if "/Dest" in a.get_object()]
+    assert len(links) == 2 * 12 and {d for _, d in links} == set(cards)
+    for _, d in links:
+        assert f"Ministry number {d[-5:]}" in pages[cards[d]]

@@ -63,13 +63,13 @@ def do_report(opts: Opts, output: Path, formats: list[str], quiet: bool = False,
     paths["html"] = html
     if "pdf" in formats:
         from crawler.browser import launch_options
-        from reports.pdf import html_to_pdf
+        from reports.pdf import report_pdf
 
         try:
             launch = launch_options()
         except RuntimeError as exc:
             raise WorkFailed(f"cannot print the PDF: {exc}") from None
-        paths["pdf"] = html_to_pdf(html, output / "report.pdf", launch, toc_ids=[e["id"] for e in data["toc"]])
+        paths["pdf"] = report_pdf(data, output / "report.pdf", launch, translations=tr)
     if "csv" in formats or "xlsx" in formats:
         from survey.exports import report_tables, write_tables
 
