@@ -39,7 +39,7 @@ from crawler.frontier import Frontier, Item
 from crawler.links import extract_links, looks_like_document, normalise
 from crawler.render import Answer, BrowserService, Rendered, render_reason
 from crawler.robots import ROBOTS_MAX_BYTES, Robots, robots_from_answer
-from crawler.scope import Scope
+from crawler.scope import Scope, moved_folder
 from crawler.sitemaps import parse_sitemap
 from crawler.slots import HostSlots, host_key
 from crawler.store import CaptureRow, EvidenceStore, FindingRow, ScreenshotRow, SiteOutcome, StoredPage
@@ -122,7 +122,8 @@ class SiteWarc:
 
     def __init__(self, store: EvidenceStore, site_id: str, max_bytes: int, last_path: str | None):
         self.store, self.site_id, self.max_bytes = store, site_id, max_bytes
-        m = re.search(r"-(\d{5})\.warc\.gz$", last_path or "")
+        # Only the numbered successors' suffix: a site id may itself end in digits (office-12345).
+        m = re.fullmatch(rf"warc/{re.escape(site_id)}-(\d{{5}})\.warc\.gz", last_path or "")
         self.number = int(m.group(1)) if m else 0
         self.file: WarcFile | None = None
 
@@ -253,19 +254,24 @@ class SiteCrawler:
                     self.finding(url, "retried", f"{attempt} retr{'y' if attempt == 1 else 'ies'}, then "
                                                  f"{got.status or got.error_kind}")
                 return got
-            self.keep_attempt(got)
+            self.write_hops(got)  # the failed attempt stays in the WARC file as evidence, unindexed
             self.stop.wait(wait)
             attempt += 1
 
     # -- evidence ----------------------------------------------------------------------------------------
     def finding(self, url: str, kind: str, detail: str) -> None:
-        if not kind or kind == "interrupted" or (url, kind) in self.reported:
-            return
+        if kind and kind != "interrupted" and self.count_finding(url, kind, detail):
+            self.pending_findings.append(FindingRow(url, kind, detail))
+
+    def count_finding(self, url: str, kind: str, detail: str) -> bool:
+        """Count a finding in the summary, once per URL and kind; False if it was counted before."""
+        if (url, kind) in self.reported:
+            return False
         self.reported.add((url, kind))
         self.summary.errors[kind] += 1
         if kind not in NOTES:
             self.first_error = self.first_error or f"{kind}: {detail}"
-        self.pending_findings.append(FindingRow(url, kind, detail))
+        return True
 
     def warc_file(self) -> WarcFile:
         if self.warc is None:
@@ -280,21 +286,19 @@ class SiteCrawler:
             self.warc.roll()
         return self.warc.open()
 
-    def keep_attempt(self, got: Fetched) -> None:
-        """A failed attempt that will be retried: its responses go to the WARC file, unindexed."""
-        warc = self.warc_file()
-        for i, hop in enumerate(got.hops):
-            warc.write_response(hop.url, hop.status, hop.reason, hop.headers, hop.body,
-                                request_headers=got.request_headers if i == 0 else None, truncated=hop.truncated)
-
-    def record(self, got: Fetched, *, source: str = "crawl", item: Item | None = None, text: str = "",
-               note: str = "") -> tuple[WarcLocation, CaptureRow]:
-        """Write every hop to the WARC file and queue the final one's index row."""
+    def write_hops(self, got: Fetched) -> WarcLocation | None:
+        """Write every hop of a fetch (redirects, then the answer) to the WARC file; where the last one went."""
         warc = self.warc_file()
         loc = None
         for i, hop in enumerate(got.hops):
             loc = warc.write_response(hop.url, hop.status, hop.reason, hop.headers, hop.body,
                                       request_headers=got.request_headers if i == 0 else None, truncated=hop.truncated)
+        return loc
+
+    def record(self, got: Fetched, *, source: str = "crawl", item: Item | None = None, text: str = "",
+               note: str = "") -> tuple[WarcLocation, CaptureRow]:
+        """Write every hop to the WARC file and queue the final one's index row."""
+        loc = self.write_hops(got)
         final = got.final
         assert final is not None and loc is not None
         ctype = got.header("content-type")
@@ -328,7 +332,7 @@ class SiteCrawler:
     def read_back(self, page: StoredPage):
         """The stored record of a capture (flushing our own buffered writes first)."""
         if self.warc is not None and self.warc.file is not None:
-            self.warc.file._fh.flush()
+            self.warc.file.flush()
         return read_record(self.store.evidence_dir() / page.warc_path, page.warc_offset)
 
     # -- pages -------------------------------------------------------------------------------------------
@@ -429,10 +433,13 @@ class SiteCrawler:
 
     def after_fetch(self, item: Item, final_url: str) -> None:
         """A start URL that redirects to another host: the site moved, and its new host is the site."""
-        host = (urlsplit(final_url).hostname or "").lower()
+        parts = urlsplit(final_url)
+        host = (parts.hostname or "").lower()
         if item.depth == 0 and host and not self.scope.own_host(host):
-            self.scope.add_host(host)
-            self.finding(item.url, "moved", f"start URL redirects to {final_url}; {host} is crawled as the site's host")
+            folder = moved_folder(parts.path)
+            self.scope.add_host(host, folder)
+            where = f"{host}{folder}/" if folder else host
+            self.finding(item.url, "moved", f"start URL redirects to {final_url}; {where} is crawled as the site")
 
     def handle(self, item: Item, got: Fetched) -> None:
         """Record a fetched URL and queue its links."""
@@ -472,18 +479,16 @@ class SiteCrawler:
             self.expand(tree, final.url, item)
 
     # -- the crawl ---------------------------------------------------------------------------------------
-    def load(self) -> list[StoredPage]:
-        """What an earlier run stored: captures (in storing order) and findings."""
-        pages = [p for p in self.store.stored(self.site.id) if p.source != "import"]
-        for p in pages:
+    def load(self, *, imports: bool = False) -> list[StoredPage]:
+        """What an earlier run stored: captures (in storing order) and findings; with `imports`, imported
+        captures too (a crawl leaves them out until its screenshots, which may show an imported page)."""
+        rows = list(self.store.stored(self.site.id))
+        pages = [p for p in rows if p.source != "import"]
+        for p in rows if imports else pages:
             self.stored[(p.url, p.source)] = p
-            self.summary.bytes += p.length  # max_bytes is a budget for the site, across runs
+        self.summary.bytes += sum(p.length for p in pages)  # max_bytes is a budget for the site, across runs
         for f in self.store.findings(self.site.id):
-            if (f.url, f.kind) not in self.reported:
-                self.reported.add((f.url, f.kind))
-                self.summary.errors[f.kind] += 1
-                if f.kind not in NOTES:
-                    self.first_error = self.first_error or f"{f.kind}: {f.detail}"
+            self.count_finding(f.url, f.kind, f.detail)
         self.summary.resumed = len(pages)
         crawled = [p for p in pages if p.source == "crawl"]
         for p in crawled:
@@ -729,8 +734,7 @@ def screenshot_pages(site: Site, settings: CrawlSettings, store: EvidenceStore, 
     crawler = SiteCrawler(site, settings, store, **kwargs)
     started = time.monotonic()
     try:
-        crawler.load()
-        crawler._index_new()
+        crawler.load(imports=True)
         for url in urls if urls is not None else store.cited_urls(site.id):
             if crawler.stop.is_set():
                 break

@@ -110,8 +110,9 @@ def scan_archive(path: str | Path) -> ArchiveScan:
         return scan
     # A WARC file starts with its version line, an ARC file with its `filedesc://` record; warcio would read
     # many other texts as ARC records with odd addresses.
-    if not _opening(head).lstrip().startswith((b"WARC/", b"filedesc://")):
-        scan.error = _not_an_archive(_opening(head))
+    opening = _opening(head)
+    if not opening.lstrip().startswith((b"WARC/", b"filedesc://")):
+        scan.error = _not_an_archive(opening)
         return scan
     by_digest: dict[str, CaptureRow] = {}
     revisits = []

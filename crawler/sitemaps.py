@@ -8,12 +8,16 @@ with one URL per line. The crawler fetches sitemaps itself (politely, kept as ev
 from __future__ import annotations
 
 import gzip
+import io
 import zlib
 from dataclasses import dataclass, field
 
 from lxml import etree
 
 MAX_URLS = 50_000  # the sitemaps.org limit per file
+# The sitemaps.org limit per file, uncompressed. A few megabytes of gzip can hold gigabytes of zeros, so a
+# compressed sitemap is inflated only this far.
+MAX_BYTES = 52_428_800
 
 
 @dataclass
@@ -27,9 +31,12 @@ def parse_sitemap(body: bytes) -> Sitemap:
     """Page URLs and child sitemaps in a sitemap body (XML or text, gzip or not)."""
     if body[:2] == b"\x1f\x8b":
         try:
-            body = gzip.decompress(body)
+            with gzip.GzipFile(fileobj=io.BytesIO(body)) as gz:
+                body = gz.read(MAX_BYTES + 1)
         except (OSError, EOFError, zlib.error) as exc:
             return Sitemap(error=f"not a readable gzip file ({exc})")
+        if len(body) > MAX_BYTES:
+            return Sitemap(error=f"more than {MAX_BYTES} bytes uncompressed (the sitemaps.org limit); not read")
     head = body.lstrip()[:200].lower()
     if not head.startswith(b"<"):
         lines = body.decode("utf-8", errors="replace").split()

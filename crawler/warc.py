@@ -76,9 +76,13 @@ class WarcFile:
     def size(self) -> int:
         return self._fh.tell()
 
+    def flush(self) -> None:
+        """Hand what was written to the OS, so that a reader of the file sees it (not durable: see `sync`)."""
+        self._fh.flush()
+
     def sync(self) -> None:
         """Flush and fsync: everything written so far survives a crash or a power cut."""
-        self._fh.flush()
+        self.flush()
         os.fsync(self._fh.fileno())
 
     def _put(self, rec) -> None:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import gzip
 
+import pytest
+
 from crawler.config import CrawlSettings, Site
 from crawler.frontier import url_pattern
-from crawler.scope import Scope
+from crawler.scope import Scope, moved_folder
+from crawler.sitemaps import MAX_BYTES, parse_sitemap
 from tests.crawlsite import Response, crawl, page
 
 FILLER = 30  # links on every page that lead nowhere a reviewer needs
@@ -110,6 +113,16 @@ def test_sitemaps_from_robots_and_the_default_place(tmp_path, serve):
     assert "/sitemap.xml" not in a.paths()  # robots.txt named its sitemap: the default place is not tried
 
 
+def test_a_compressed_sitemap_is_inflated_only_up_to_the_sitemaps_org_limit():
+    urlset = b"<urlset><url><loc>http://x.kz/a</loc></url></urlset>"
+    assert parse_sitemap(gzip.compress(urlset)).pages == ["http://x.kz/a"]
+    bomb = gzip.compress(urlset + b" " * MAX_BYTES)  # about 50 KB that inflate past the limit
+    assert len(bomb) < 100_000
+    found = parse_sitemap(bomb)
+    assert found.pages == [] and found.error == f"more than {MAX_BYTES} bytes uncompressed (the sitemaps.org limit); not read"
+    assert parse_sitemap(gzip.compress(urlset)[:-12]).error.startswith("not a readable gzip file")
+
+
 def test_language_versions_from_the_config(tmp_path, serve):
     site = serve({"/kz/": page("<a href='/kz/about'>Министрлік туралы</a>", lang="kk"),
                   "/ru/": page("<a href='/ru/about'>О министерстве</a>"),
@@ -132,3 +145,26 @@ def test_scope_hosts_subdomains_and_paths():
     assert strict.contains("http://mfa.kz/") and not strict.contains("http://old.mfa.kz/")
     assert not strict.contains("ftp://www.gov.kz/memleket/entities/mfa")
     assert Scope(site, CrawlSettings(allow_subdomains=True)).contains("http://old.mfa.kz/")
+
+
+@pytest.mark.parametrize("path,folder", [
+    ("/memleket/entities/qriim", "/memleket/entities/qriim"),
+    ("/memleket/entities/qriim/", "/memleket/entities/qriim"),
+    ("/memleket/entities/qriim/index.html", "/memleket/entities/qriim"),
+    ("/", ""), ("", ""), ("/ru", ""), ("/kk/index.php", ""),
+])
+def test_the_folder_a_site_moved_into(path, folder):
+    assert moved_folder(path) == folder
+
+
+def test_a_site_that_moved_into_a_shared_portal_takes_only_its_folder():
+    site = Site(id="mvd", name={"en": "MVD"}, url="www.mvd.kz")
+    scope = Scope(site, CrawlSettings())
+    assert not scope.contains("https://www.gov.kz/memleket/entities/qriim")
+    scope.add_host("www.gov.kz", moved_folder("/memleket/entities/qriim"))
+    assert scope.contains("https://www.gov.kz/memleket/entities/qriim/press/news?lang=ru")
+    assert not scope.contains("https://www.gov.kz/memleket/entities/mfa")  # another ministry on the same portal
+    assert scope.contains("https://www.gov.kz/uploads/2026/budget.pdf")  # portals keep files in a common folder
+    assert scope.contains("http://www.mvd.kz/ru/contacts")  # the old host keeps its whole site
+    scope.add_host("mvd.example.kz", moved_folder("/ru/"))
+    assert scope.contains("https://mvd.example.kz/kk/about")  # moved to the root of a host of its own

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.crawl import SiteWarc
 from crawler.warc import WarcFile, read_record
 from survey.demo.run import write_sites_yaml
 from survey.demo.server import load_specs, serve, stop
@@ -148,3 +149,14 @@ def test_a_torn_tail_is_cut_back_to_the_last_indexed_record(tmp_path):
         pass
     with open(path, "rb") as fh:
         assert [r.rec_type for r in ArchiveIterator(fh)] == ["warcinfo"]
+
+
+@pytest.mark.parametrize("site_id,last,resumed", [
+    ("mfa", None, "warc/mfa.warc.gz"),
+    ("mfa", "warc/mfa.warc.gz", "warc/mfa.warc.gz"),
+    ("mfa", "warc/mfa-00002.warc.gz", "warc/mfa-00002.warc.gz"),
+    ("office-12345", "warc/office-12345.warc.gz", "warc/office-12345.warc.gz"),  # digits of the id, not a successor
+    ("office-12345", "warc/office-12345-00001.warc.gz", "warc/office-12345-00001.warc.gz"),
+])
+def test_a_resumed_crawl_writes_on_in_the_file_it_stopped_in(site_id, last, resumed):
+    assert SiteWarc(None, site_id, 1_000_000, last).rel == resumed
