@@ -21,6 +21,21 @@ DOCUMENT_EXT = re.compile(r"\.(pdf|docx?|xlsx?|rtf|odt|ods|zip|rar|7z|pptx?|csv)
 # The same on a whole URL (its path ends before any query), without splitting it: links are many.
 DOCUMENT_URL = re.compile(r"^[^?#]*\.(pdf|docx?|xlsx?|rtf|odt|ods|zip|rar|7z|pptx?|csv)(?:[?#]|$)", re.IGNORECASE)
 _INVISIBLE_BODY = ("script", "style", "noscript", "template")
+# A document's extension where a URL's path ends, in many URLs joined by line breaks: finds the few candidates
+# for DOCUMENT_URL in one scan instead of one match per link.
+_DOCUMENT_EXT_IN_LINES = re.compile(r"\.(?:pdf|docx?|xlsx?|rtf|odt|ods|zip|rar|7z|pptx?|csv)(?=[?#\n]|$)", re.IGNORECASE)
+
+
+def document_urls(urls: list[str]) -> set[str]:
+    """The URLs among many distinct ones that look like documents (mailto: and tel: never do)."""
+    joined = "\n".join(urls)
+    found = set()
+    for m in _DOCUMENT_EXT_IN_LINES.finditer(joined):
+        end = joined.find("\n", m.end())
+        url = joined[joined.rfind("\n", 0, m.start()) + 1:end if end >= 0 else len(joined)]
+        if DOCUMENT_URL.match(url) and not url.startswith(("mailto:", "tel:")):
+            found.add(url)
+    return found
 
 
 _PARSERS = threading.local()  # an lxml parser must not be shared between threads
@@ -37,8 +52,10 @@ def parse_html(text: str):
     try:
         parser = getattr(_PARSERS, "parser", None)
         if parser is None:
-            # lxml.etree's parser, not lxml.html's: the same tree without a Python class lookup per element.
-            parser = _PARSERS.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+            # lxml.etree's parser, not lxml.html's: the same tree without a Python class lookup per element; no
+            # table of id attributes either (nothing looks elements up by id), which saves a twentieth of the parse.
+            parser = _PARSERS.parser = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True,
+                                                        collect_ids=False)
         tree = etree.fromstring(text.encode("utf-8"), parser=parser)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
         return None
@@ -82,11 +99,17 @@ class PageLink:
 
 @dataclass(frozen=True)
 class Outline:
-    """What the checks read of a page's body: its visible text, its links with their region, its headings."""
+    """What the checks read of a page: its visible text, its links with their region, its headings, its forms and
+    <time> elements and how many entries (list items, table rows) its body holds."""
 
     text: str  # all visible text, whitespace collapsed
     links: list[PageLink]
     headings: list[tuple[str, str, object]]  # (tag, text, element)
+    forms: list = field(default_factory=list)  # the page's form elements
+    times: list = field(default_factory=list)  # its <time> elements
+    entries: int = 0  # list items (outside menus) or table rows in the body, whichever are more
+    words: int = 0  # words of visible text
+    targets: frozenset = frozenset()  # the distinct URLs its links lead to
 
 
 _TEXT_NODES = etree.XPath(".//text()", smart_strings=False)
@@ -98,66 +121,90 @@ _HINT_REGION = {"footer": "footer", "header": "header", "sidebar": "aside"}
 _HINT_TAGS = {"div", "ul", "ol", "section", "td", "table", "tr", "dl", "span"}
 
 
+def _plain_path(path: str) -> bool:
+    """Whether urljoin would take a path as written: no dot segments and no empty ones."""
+    return "//" not in path and "/./" not in f"/{path}/" and "/../" not in f"/{path}/"
+
+
 def _joiner(base: str) -> Callable[[str], str]:
     """A fast urljoin for one base: most hrefs are absolute or root-relative, and urljoin is slow."""
     parts = urlsplit(base)
     origin = f"{parts.scheme}://{parts.netloc}"
-    cache: dict[str, str] = {}
+    scheme = parts.scheme + ":"
+    # Where urljoin would only append a plain relative path ("page.html", "docs/a.pdf?x=1") to the base's
+    # directory, do so; anything it might rewrite (dot or empty segments, a colon, parameters, an empty query,
+    # control characters) goes through urljoin.
+    directory = None
+    if parts.scheme in ("http", "https") and parts.netloc and _plain_path(parts.path):
+        directory = origin + parts.path[: parts.path.rfind("/") + 1] if parts.path else origin + "/"
 
     def join(href: str) -> str:
-        got = None
-        if got is None:
-            if href.startswith(("http://", "https://", "mailto:", "tel:")):
-                got = href
-            elif href.startswith("//"):
-                got = f"{parts.scheme}:{href}"
-            elif href.startswith("/"):
-                got = origin + href
-            else:
-                got = urljoin(base, href)
-            got = got.split("#", 1)[0]
-        return got
+        if href.startswith(("http://", "https://", "mailto:", "tel:")):
+            got = href
+        elif href.startswith("//"):
+            got = scheme + href
+        elif href.startswith("/"):
+            got = origin + href
+        elif directory is not None and href[0] not in "?#" and ":" not in href and ";" not in href \
+                and not href.endswith("?") and "?#" not in href and href.isprintable() \
+                and _plain_path(href.split("?", 1)[0].split("#", 1)[0]):
+            got = directory + href
+        else:
+            got = urljoin(base, href)
+        return got.split("#", 1)[0] if "#" in got else got
 
-    join.cache = cache  # type: ignore[attr-defined]  # raw href -> URL ('' for none), filled by the caller
     return join
-
-
-_STRING = etree.XPath("string()", smart_strings=False)
 
 
 def text_content(el) -> str:
     """An element's text with its descendants' (lxml.html's text_content for plain etree elements)."""
-    return _STRING(el)
+    # The serialiser in C: the same text as XPath's string(), in half the time.
+    return etree.tostring(el, method="text", encoding=str, with_tail=False)
 
 
 def _text_of(el) -> str:
     if len(el) == 0:  # most links and headings hold plain text: skip the slower text walk
         return " ".join((el.text or "").split())
-    return " ".join(_STRING(el).split())
+    return " ".join(text_content(el).split())
 
 
-def _outline(tree, base_url: str) -> Outline:
-    body = tree.find("body")
-    root = body if body is not None else tree
-    base = base_url
-    for b in tree.iter("base"):
-        if b.get("href"):
-            try:
-                base = urljoin(base_url, b.get("href").strip())
-            except ValueError:
-                pass
-        break
-    join = _joiner(base)
-    # Text nodes joined by spaces: block elements must not run together ("ЗаявленияИнструкция").
-    text = " ".join(" ".join(_TEXT_NODES(root)).split())
+# Per tag: its own region (nav, header ...), '' for a tag whose class or id may name one, absent for the rest.
+_TAG_KIND = {**{t: "" for t in _HINT_TAGS}, **_REGION_TAGS}
+# Class and id values seen, with the region they name (None for none): a site's template repeats a few of them
+# over thousands of elements, and the same ones recur across the sites of a round. Bounded, as it is shared.
+_HINTS: dict[tuple[str | None, str | None], str | None] = {}
+
+
+def _hint_region(el) -> str | None:
+    cls, ident = el.get("class"), el.get("id")
+    if not (cls or ident):
+        return None
+    key = (cls, ident)
+    got = _HINTS.get(key, "")
+    if got == "":
+        hint = cls or ident
+        m = _REGION_HINT.search(hint if ident is None else f"{hint} {ident}")
+        got = _HINT_REGION.get(m.group(1).lower(), "nav") if m else None
+        if len(_HINTS) > 50_000:
+            _HINTS.clear()
+        _HINTS[key] = got
+    return got
+
+
+def _region_resolver() -> Callable[[object], str]:
+    """A function from an element to the innermost landmark around it (a footer holds everything inside it).
+
+    Memoised per ancestor, since the links of one menu share their ancestors.
+    """
     memo: dict[object, str] = {}
+    kinds = _TAG_KIND
 
     def region_of(el) -> str:
-        """The innermost landmark around an element (a footer holds everything inside it); memoised per element,
-        since the links of one menu share their ancestors."""
-        chain = []
         cur = el.getparent()
-        r = None
+        r = memo.get(cur)
+        if r is not None:  # a sibling's region is known: the usual case within a menu
+            return r
+        chain = []
         while cur is not None:
             r = memo.get(cur)
             if r is not None:
@@ -166,50 +213,143 @@ def _outline(tree, base_url: str) -> Outline:
             cur = cur.getparent()
         r = r or "main"
         for anc in reversed(chain):
-            own = _REGION_TAGS.get(anc.tag)
-            if own is None and anc.tag in _HINT_TAGS:
-                hint = anc.get("class") or anc.get("id")
-                if hint:
-                    m = _REGION_HINT.search(hint if anc.get("id") is None else f"{hint} {anc.get('id')}")
-                    if m:
-                        own = _HINT_REGION.get(m.group(1).lower(), "nav")
-            if own is not None and r != "footer":
-                r = own
+            kind = kinds.get(anc.tag)
+            if kind is not None and r != "footer":
+                own = kind or _hint_region(anc)
+                if own is not None:
+                    r = own
             memo[anc] = r
         return r
 
+    return region_of
+
+
+_SKIP_HREF = ("#", "javascript:", "data:")
+
+
+def _normal(text: str) -> str:
+    """The text with its whitespace collapsed; most link texts already are, and are told so cheaply (a printable
+    text holds no whitespace but the ASCII space)."""
+    if text and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text
+    return " ".join(text.split())
+_HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+_MENU_TAGS = ("nav", "header", "footer")
+_LIST_TAGS = ("ul", "ol")
+# Everything the checks read of a body's elements, gathered in one traversal: each traversal of a parsed page
+# costs a tenth of its parse, whatever tags it looks for.
+_BODY_TAGS = ("a", "area", *sorted(_HEADINGS), "form", "time", "base", "tr", "li")
+
+
+def _outline(tree, base_url: str) -> Outline:
+    body = tree.find("body")
+    root = body if body is not None else tree
+    # Text nodes joined by spaces: block elements must not run together ("ЗаявленияИнструкция").
+    words = " ".join(_TEXT_NODES(root)).split()
+    text = " ".join(words)
+    anchors, headings = [], []
+    found: dict[str, list] = {"base": [], "form": [], "time": []}
+    rows = items = 0
+    lists: dict[object, bool] = {}  # list element -> whether its items are entries (not a menu's)
+    for el in root.iter(*_BODY_TAGS):
+        tag = el.tag
+        if tag == "a" or tag == "area":
+            anchors.append(el)
+        elif tag == "li":
+            parent = el.getparent()
+            counts = lists.get(parent)
+            if counts is None:
+                counts = lists[parent] = parent is not None and parent.tag in _LIST_TAGS and not _in_menu(parent)
+            if counts:
+                items += 1
+        elif tag == "tr":
+            rows += 1
+        elif tag in _HEADINGS:
+            headings.append((tag, _text_of(el), el))
+        else:
+            found[tag].append(el)
+    if root is not tree:
+        # <base>, forms and <time> are read from the whole page, and the head keeps what a <noscript> or
+        # <template> there holds: the other top-level elements are added in document order.
+        before, after, seen_body = [], [], False
+        for child in tree:
+            if child is body:
+                seen_body = True
+            else:
+                (after if seen_body else before).append(child)
+        for tag, got in found.items():
+            found[tag] = [el for c in before for el in c.iter(tag)] + got + [el for c in after for el in c.iter(tag)]
+    base = base_url
+    for b in found["base"]:
+        if b.get("href"):
+            try:
+                base = urljoin(base_url, b.get("href").strip())
+            except ValueError:
+                pass
+        break
+    join = _joiner(base)
+    parts = urlsplit(base)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    region_of = _region_resolver()
     links: list[PageLink] = []
-    cache = join.cache  # type: ignore[attr-defined]
-    for el in root.iter("a", "area"):
+    append = links.append
+    cache: dict[str, str] = {}  # raw href -> URL ('' for none): menus repeat the same hrefs
+    # The one loop that touches every link of every page: kept to attribute reads and dictionary look-ups.
+    for el in anchors:
         href = el.get("href")
         if not href:
             continue
         url = cache.get(href)
         if url is None:
-            h = href.strip().strip("\"'")
-            if not h or h.startswith(("#", "javascript:", "data:")):
-                cache[href] = ""
-                continue
-            try:
-                url = join(h)
-            except ValueError:
-                url = ""
+            # Root-relative and absolute hrefs, most of them, resolve as written when nothing needs stripping.
+            last = href[-1]
+            plain = last not in "\"'" and not last.isspace()
+            if plain and href[0] == "/" and href[1:2] != "/":
+                url = origin + href
+            elif plain and href[0] == "h" and href.startswith(("http://", "https://")):
+                url = href
+            else:
+                h = href.strip().strip("\"'")
+                if not h or h.startswith(_SKIP_HREF):
+                    url = ""
+                else:
+                    try:
+                        url = join(h)
+                    except ValueError:
+                        url = ""
+            if "#" in url:
+                url = url.split("#", 1)[0]
             cache[href] = url
         if not url:
             continue
-        if el.tag == "a":
-            label = " ".join((el.text or "").split()) if len(el) == 0 else " ".join(_STRING(el).split())
+        if len(el):
+            label = _normal(text_content(el)) if el.tag == "a" else ""
         else:
-            label = ""
+            label = el.text
+            label = _normal(label) if label and el.tag == "a" else ""
         if not label:
             label = el.get("title") or el.get("aria-label") or ""
             if not label:
                 img = next(el.iter("img"), None)
                 label = (img.get("alt") or "") if img is not None else ""
             label = " ".join(label.split())
-        links.append(PageLink(url, label, el, None, region_of))
-    headings = [(h.tag, _text_of(h), h) for h in root.iter("h1", "h2", "h3", "h4", "h5", "h6")]
-    return Outline(text, links, headings)
+        append(PageLink(url, label, el, None, region_of))
+    entries = max(rows, items) if body is not None else 0
+    targets = set(cache.values())  # every link's URL, from the hrefs resolved once each
+    targets.discard("")
+    return Outline(text, links, headings, found["form"], found["time"], entries, len(words), frozenset(targets))
+
+
+def _in_menu(lst) -> bool:
+    """Whether a list has a nav, header or footer element among its six nearest ancestors: a menu."""
+    el = lst
+    for _ in range(6):
+        el = el.getparent()
+        if el is None:
+            return False
+        if el.tag in _MENU_TAGS:
+            return True
+    return False
 
 
 @dataclass
@@ -256,12 +396,20 @@ class Page:
     def headings(self) -> list[tuple[str, str, object]]:
         return self.outline.headings
 
+    @property
+    def words(self) -> int:
+        """Words of visible text."""
+        return self.outline.words
+
     @cached_property
     def title(self) -> str:
         tree = self.tree
         if tree is None:
             return ""
-        t = tree.find(".//title")
+        head = tree.find("head")
+        t = head.find("title") if head is not None else None
+        if t is None:  # a title outside the head (broken markup) is searched for, slowly, only then
+            t = tree.find(".//title")
         return " ".join((text_content(t) if t is not None else "").split())
 
     @cached_property
@@ -339,7 +487,12 @@ class SiteArtifacts:
         of the same URL; rendered pages the crawl did not store as HTML are added after the crawled ones.
         """
         def ok(p: Page) -> bool:
-            return bool(p.status) and 200 <= p.status < 300 and p.tree is not None
+            if not (p.status and 200 <= p.status < 300) or p.tree is None:
+                return False
+            # Walk the page while its freshly parsed tree is still in the processor's cache: the same walk
+            # after the site's other pages were parsed costs two to three times as much.
+            p.outline, p.title  # noqa: B018
+            return True
 
         rendered = {p.url: p for p in self.rendered if ok(p)}
         out, used = [], set()
@@ -371,16 +524,6 @@ class SiteArtifacts:
             if p.lang_version == "":
                 return p
         return roots[0] if roots else (ok[0] if ok else None)
-
-    @cached_property
-    def linked_documents(self) -> dict[str, list[tuple[Page, PageLink]]]:
-        """Every link to a document-looking URL (stored or not), by URL, with the pages that carry it."""
-        out: dict[str, list[tuple[Page, PageLink]]] = {}
-        for page in self.ok_pages:
-            for link in page.links:
-                if DOCUMENT_URL.match(link.url) and not link.url.startswith(("mailto:", "tel:")):
-                    out.setdefault(link.url, []).append((page, link))
-        return out
 
     def has(self, requirement: str) -> bool:
         return {

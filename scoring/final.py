@@ -32,7 +32,8 @@ class Final:
     detail: str = ""
 
 
-def _fmt(x: float) -> str:
+def plain_number(x: float) -> str:
+    """A level or a place as people write it: 3.0 as '3', 3.5 as '3.5'."""
     return str(int(x)) if float(x).is_integer() else f"{x:g}"
 
 
@@ -51,7 +52,7 @@ def final_grade(suggested: int | None, grades: Iterable[ReviewerGrade], adjudica
             if len(graded) == 1:
                 return Final(level, "reviewer", graded[0].reviewer)
             return Final(level, "agreed", ", ".join(sorted(g.reviewer for g in graded)))
-        spread = " vs ".join(f"{g.reviewer}: {_fmt(g.level)}" for g in sorted(graded, key=lambda g: g.reviewer))
+        spread = " vs ".join(f"{g.reviewer}: {plain_number(g.level)}" for g in sorted(graded, key=lambda g: g.reviewer))
         if suggested is not None:
             return Final(float(suggested), "automated", f"reviewers disagree ({spread}); awaiting adjudication")
         return Final(None, "missing", f"reviewers disagree ({spread}); awaiting adjudication")

@@ -6,12 +6,17 @@ compiled into a single trie-shaped regular expression (one branch per letter, so
 tried against a few letters, not a thousand words), matched on the lower-cased text at word starts; each
 match is looked up in a table of the topics that word belongs to. Where words overlap, the longest one wins
 ("application form" is about forms, not applications). A word ending in `$` in a lexicon matches only whole.
+A site's thousands of distinct link texts are matched in one scan over them joined by line breaks (no word
+holds one), which costs a fraction of one scan per text.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass, field
+from typing import Iterable
 
 from rubric.lexicons import Lexicons
 
@@ -82,6 +87,7 @@ class TopicMatcher:
         self.url_pattern = trie_pattern(sorted(url_frags), start=r"(?<![a-z0-9])")
         self._cache: dict[str, frozenset[str]] = {}
         self._url_cache: dict[str, frozenset[str]] = {}
+        self._none: frozenset[str] = frozenset()
 
     def matches(self, text: str) -> list[tuple[str, int, int]]:
         """(topic, start, end) for every topic word in the text, in order."""
@@ -102,6 +108,68 @@ class TopicMatcher:
                 self._cache[text] = got
         return got
 
+    def topics_many(self, texts: Iterable[str]) -> dict[str, frozenset[str]]:
+        """The topics of many short texts, worked out in one scan: {text: topics} for those that have any."""
+        cache = self._cache
+        todo, out = [], {}
+        for t in dict.fromkeys(texts):
+            got = cache.get(t)
+            if got is None:
+                todo.append(t)
+            elif got:
+                out[t] = got
+        if todo and self.pattern is not None:
+            found = self._scan(todo)
+            if len(cache) + len(todo) < 200_000:
+                cache.update(dict.fromkeys(todo, self._none))
+                cache.update(found)
+            out.update(found)
+        return out
+
+    def _scan(self, texts: list[str]) -> dict[str, frozenset[str]]:
+        """{text: topics} for the texts (distinct) with any topic, matched in one pass over them joined."""
+        joined = "\n".join(texts)
+        if joined.count("\n") != len(texts) - 1:  # a text with a line break of its own: one at a time
+            return {t: got for t in texts if (got := frozenset(x for x, _, _ in self.matches(t)))}
+        low = joined.lower()
+        # Where each text starts in the lower-cased whole: lower-casing only ever lengthens a character (İ), so
+        # equal lengths mean the texts' own; otherwise the line breaks say.
+        if len(low) == len(joined):
+            starts = [0, *accumulate(len(t) + 1 for t in texts[:-1])]
+        else:
+            starts = [0] + [m.end() for m in _NEWLINE.finditer(low)]
+        found: dict[int, set[str]] = {}
+        word_topics = self.word_topics
+        for m in self.pattern.finditer(low):
+            topics = word_topics.get(m.group())
+            if topics:
+                found.setdefault(bisect_right(starts, m.start()) - 1, set()).update(topics)
+        return {texts[i]: frozenset(got) for i, got in found.items()}
+
+    def url_topics_many(self, urls: Iterable[str]) -> None:
+        """Work out (into the cache `url_topics` reads) the topics of many URLs in one scan."""
+        cache = self._url_cache
+        todo = [u for u in dict.fromkeys(urls) if u not in cache]
+        if not todo or self.url_pattern is None or len(cache) + len(todo) >= 200_000:
+            return
+        lines = [u.lower().split("://", 1)[-1] for u in todo]
+        low = "\n".join(lines)
+        if low.count("\n") != len(todo) - 1:  # a URL with a line break of its own: one at a time
+            for u in todo:
+                self.url_topics(u)
+            return
+        starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
+        found: dict[int, set[str]] = {}
+        frag_topics = self.frag_topics
+        for m in self.url_pattern.finditer(low):
+            topics = frag_topics.get(m.group())
+            if topics:
+                found.setdefault(bisect_right(starts, m.start()) - 1, set()).update(topics)
+        none = self._none
+        for i, u in enumerate(todo):
+            got = found.get(i)
+            cache[u] = frozenset(got) if got else none
+
     def url_topics(self, url: str) -> frozenset[str]:
         """The topics whose URL fragments start a segment of the URL's path (or host, for portals)."""
         got = self._url_cache.get(url)
@@ -115,6 +183,7 @@ class TopicMatcher:
         return got
 
 
+_NEWLINE = re.compile("\n")
 _MATCHERS: dict[int, TopicMatcher] = {}
 
 

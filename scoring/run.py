@@ -5,6 +5,8 @@ Pure: artifacts in, results out. The program stores what comes back and replaces
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rubric.model import Rubric
@@ -20,8 +22,36 @@ class SiteChecks:
     suggestions: dict[str, Suggestion] = field(default_factory=dict)  # by criterion id
 
 
+@contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while a site is checked, and back as it was after.
+
+    Checking a site builds some hundred thousand objects (links, element proxies, index entries) that all live
+    until the site is done and form no reference cycles, so every collection meanwhile walks them and frees
+    nothing: a tenth of the checks' time. Turned back on, it would walk them all once more at the next
+    allocation; so they are first moved to the oldest generation (freeze, then unfreeze: no walk), where they
+    are freed by reference counting long before a full collection comes round. Cycles are still collected
+    then. A program that froze objects of its own is left as it is.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            if gc.get_freeze_count() == 0:
+                gc.freeze()
+                gc.unfreeze()
+            gc.enable()
+
+
 def check_site(artifacts: SiteArtifacts, rubric: Rubric, ctx: Context, checks: tuple[Check, ...] = CHECKS) -> SiteChecks:
     """All checks on one site, then one suggestion per judged criterion of the rubric."""
+    with _collector_paused():
+        return _check_site(artifacts, rubric, ctx, checks)
+
+
+def _check_site(artifacts: SiteArtifacts, rubric: Rubric, ctx: Context, checks: tuple[Check, ...]) -> SiteChecks:
     out = SiteChecks(artifacts.site_id)
     reachable = bool(artifacts.ok_pages)
     shots = {s.url: s for s in artifacts.screenshots}

@@ -41,7 +41,7 @@ class SheetRow:
     reviewer: str
 
 
-def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
+def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str, scale: tuple[int, int] = (1, 5)) -> Path:
     """Write a grading sheet as CSV (UTF-8 with BOM, so spreadsheet programs read Cyrillic right) or XLSX."""
     path = Path(path)
     rows = list(rows)
@@ -82,8 +82,9 @@ def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
             for cell in ws[letter][1:]:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     grade_col = ws.cell(row=1, column=SHEET_COLUMNS.index("grade") + 1).column_letter
-    dv = DataValidation(type="list", formula1='"1,2,3,4,5,cannot assess"', allow_blank=True)
-    dv.error = "Enter 1-5, 'cannot assess', or leave blank"
+    levels = ",".join(str(n) for n in range(scale[0], scale[1] + 1))
+    dv = DataValidation(type="list", formula1=f'"{levels},cannot assess"', allow_blank=True)
+    dv.error = f"Enter {scale[0]}-{scale[1]}, 'cannot assess', or leave blank"
     ws.add_data_validation(dv)
     if len(rows):
         dv.add(f"{grade_col}2:{grade_col}{len(rows) + 1}")
@@ -94,17 +95,24 @@ def write_sheet(rows: Iterable[dict], path: str | Path, fmt: str) -> Path:
 
 # Columns a reviewer reads but never fills in; they may quote crawled text.
 READ_ONLY = ("site_name", "criterion_title", "suggested_reasons", "evidence", "level_descriptions")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def defuse(value):
+    """A text that a spreadsheet would run as a formula, with a leading apostrophe; any other value as it is."""
+    # A spreadsheet program opening a CSV runs a cell starting with = + - @ as a formula, and crawled text and
+    # notes may start so.
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
 
 
 def _csv_safe(column: str, value) -> str:
     if value is None:
         return ""
-    # A spreadsheet program opening a CSV runs a cell starting with = + - @ as a formula; crawled text in the
-    # read-only columns gets a leading apostrophe (the columns a reviewer fills in are read back verbatim).
+    # The columns a reviewer fills in are read back verbatim, so only the read-only ones are defused.
     text = str(value)
-    if column in READ_ONLY and text.startswith(("=", "+", "-", "@", "\t", "\r")):
-        return "'" + text
-    return text
+    return defuse(text) if column in READ_ONLY else text
 
 
 def read_table(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -157,8 +165,9 @@ def _cell(v) -> str:
     return str(v).strip()
 
 
-def parse_grade(text: str) -> tuple[int | None, bool, str]:
-    """(level, cannot_assess, error) from a grade cell."""
+def parse_grade(text: str, scale: tuple[int, int] = (1, 5)) -> tuple[int | None, bool, str]:
+    """(level, cannot_assess, error) from a grade cell; levels run over the rubric's scale."""
+    low, high = scale
     t = (text or "").strip().lower()
     if not t:
         return None, False, ""
@@ -167,9 +176,9 @@ def parse_grade(text: str) -> tuple[int | None, bool, str]:
     try:
         value = float(t.replace(",", "."))
     except ValueError:
-        return None, False, f"grade {text!r} is not 1-5, blank, or 'cannot assess'"
-    if not value.is_integer() or not 1 <= value <= 5:
-        return None, False, f"grade {text!r} is not a whole number from 1 to 5"
+        return None, False, f"grade {text!r} is not {low}-{high}, blank, or 'cannot assess'"
+    if not value.is_integer() or not low <= value <= high:
+        return None, False, f"grade {text!r} is not a whole number from {low} to {high}"
     return int(value), False, ""
 
 
@@ -184,7 +193,7 @@ def parse_evidence_urls(text: str) -> tuple[str, str]:
 
 
 def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str],
-               reviewer: str | None = None) -> list[SheetRow]:
+               reviewer: str | None = None, scale: tuple[int, int] = (1, 5)) -> list[SheetRow]:
     """Read and validate a grading sheet; InputError lists every bad row (file:row: field: problem)."""
     name = str(path)
     header, rows = read_table(path)
@@ -200,7 +209,7 @@ def read_sheet(path: str | Path, site_ids: Iterable[str], criteria: Iterable[str
     seen: dict[tuple[str, str, str], int] = {}
     for n, r in rows:
         site, crit = r.get("site_id", ""), r.get("criterion", "")
-        level, cannot, err = parse_grade(r.get("grade", ""))
+        level, cannot, err = parse_grade(r.get("grade", ""), scale)
         if r.get("cannot_assess", "").lower() in TRUE and not err:
             if level is not None:
                 problems.append(Problem(name, n, "cannot_assess", f"says cannot assess, but the grade is {level}; "

@@ -47,11 +47,11 @@ def test_without_a_browser_axe_is_recorded_as_not_run():
 
 
 @pytest.mark.browser
-def test_axe_runs_offline_on_the_stored_page(local_site):
+def test_axe_runs_offline_on_the_stored_page(serve):
     from crawler.browser import launch_options
-    from tests.localsite import Response
+    from tests.crawlsite import Response
 
-    server = local_site({"/s.css": lambda req: Response(b"body{}", content_type="text/css")})
+    server = serve({"/s.css": lambda req: Response(b"body{}", content_type="text/css")})
     html = HOME.replace("/s.css", f"{server.url}/s.css").replace("/logo.png", f"{server.url}/logo.png")
     with AxeRunner(launch_options()) as axe:
         result = axe.run(html, "https://ministry.example.kz/")

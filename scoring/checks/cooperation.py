@@ -18,22 +18,35 @@ from scoring.siteindex import form_evidence, index_of
 CHANNELS = ("feedback", "forum", "blog", "faq", "subscribe", "chat")
 
 
+_WORD_CHAR = re.compile(r"\w")
+
+
+def _numbers(label: re.Pattern, number_first: re.Pattern, text: str) -> list[int]:
+    """The counts a label gives in a lower-cased text: "questions: 128" (the label at a word start) or "128
+    questions"."""
+    got = [int(m.group(1)) for m in label.finditer(text) if not m.start() or not _WORD_CHAR.match(text, m.start() - 1)]
+    return got + [int(x) for x in number_first.findall(text)]
+
+
 def _counts(idx, pages) -> tuple[int, int, object]:
     """The largest question and answer counts shown on the pages ("Вопросов: 128, ответов: 97")."""
     q_words, a_words = idx.count_words("questions"), idx.count_words("answers")
     if not q_words:
         return 0, 0, None
+    # Matched on lower-cased text with the label's letters (or a number's first digit) first, so the regex
+    # engine skips ahead in C; whether a label starts a word is checked on its few matches. A label that
+    # matched inside a word hides no other: what follows it is digits and separators.
     num = r"[:\s\-–—]{0,4}(\d{1,6})"
-    q_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in q_words) + r")\w*" + num, re.IGNORECASE)
-    a_re = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in a_words) + r")\w*" + num, re.IGNORECASE)
-    q_rev = re.compile(r"(?<![\d.])(\d{1,6})\s+(?:" + "|".join(re.escape(w) for w in q_words) + r")", re.IGNORECASE)
-    a_rev = re.compile(r"(?<![\d.])(\d{1,6})\s+(?:" + "|".join(re.escape(w) for w in a_words) + r")", re.IGNORECASE)
+    q_re = re.compile(r"(?:" + "|".join(re.escape(w) for w in q_words) + r")\w*" + num)
+    a_re = re.compile(r"(?:" + "|".join(re.escape(w) for w in a_words) + r")\w*" + num)
+    q_rev = re.compile(r"(\d(?<![\d.]\d)\d{0,5})\s+(?:" + "|".join(re.escape(w) for w in q_words) + r")")
+    a_rev = re.compile(r"(\d(?<![\d.]\d)\d{0,5})\s+(?:" + "|".join(re.escape(w) for w in a_words) + r")")
     best_q = best_a = 0
     where = None
     for p in pages:
-        text = p.visible_text
-        qs = [int(x) for x in q_re.findall(text) + q_rev.findall(text)]
-        ans = [int(x) for x in a_re.findall(text) + a_rev.findall(text)]
+        text = p.visible_text.lower()
+        qs = _numbers(q_re, q_rev, text)
+        ans = _numbers(a_re, a_rev, text)
         if qs and max(qs) > best_q:
             best_q, where = max(qs), p
         if ans:

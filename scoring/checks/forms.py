@@ -56,7 +56,7 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
             continue
         if purl in group_pages:
             headed = max(headed, sum(1 for tag, _, _ in page.headings if tag in ("h2", "h3", "h4")))
-        text_topics = {t for t, _, _ in m.matches(page.visible_text)}
+        text_topics = {t for t, _, _ in idx.text_matches(page)}
         has_doc = any(link.url in instruction_docs or link.url in instruction_pages for link in page.links)
         if "instructions" in text_topics or has_doc or "instructions" in idx.page_topics(page):
             with_instructions += 1

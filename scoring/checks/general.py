@@ -35,7 +35,7 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
     emails, phones = idx.emails, idx.phones
     address = False
     for p in idx.contact_pages:
-        for t, s, e in m.matches(p.visible_text):
+        for t, s, e in idx.text_matches(p):
             if t == "contacts" and any(ch.isdigit() for ch in p.visible_text[e:e + 80]):
                 address = True
                 break
@@ -76,7 +76,7 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
     audiences |= {name.casefold() for p in idx.topic("audiences").pages for name in idx.page_names(p)[:1]}
     menu = {link.url for host, links in idx._by_host.items() if host and idx.internal("https://" + host + "/")
             for _, link in links if idx.in_menu(link)}
-    words = [p.visible_text.count(" ") + 1 for p in idx.pages if p.visible_text]
+    words = [p.words for p in idx.pages if p.words]
     info = sum(1 for t in INFO_TOPICS if levels[t] >= 2)
     features = {
         "about_level": levels["about"],

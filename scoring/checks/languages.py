@@ -28,12 +28,29 @@ SAMPLE = 3  # pages identified per (version, declared language) group before tru
 NO_DATES = 36500  # the lag reported when a version has no dated item while the main one has
 
 
-def _switcher(page: Page, ctx: Context) -> list[tuple[str, object, str]]:
+def _switchers(site: SiteArtifacts, ctx: Context) -> list[tuple[Page, list[tuple[str, object, str]]]]:
+    """The switchers of the pages that show the site's template (the home pages and the first pages of the
+    crawl), each page once with its switcher links; worked out once for both checks."""
+    cached = site.__dict__.get("_switchers")
+    if cached is None:
+        pages = site.ok_pages
+        chosen = {id(p): p for p in ([p for p in pages if p.depth == 0] + pages[:10])[:20]}
+        labels: dict[str, str | None] = {}  # the template repeats its switcher on every page: look each text up once
+        cached = site.__dict__["_switchers"] = [(p, _switcher(p, ctx, labels)) for p in chosen.values()]
+    return cached
+
+
+def _switcher(page: Page, ctx: Context, labels: dict | None = None) -> list[tuple[str, object, str]]:
     """Links on a page that name a language: (language, element, url)."""
     out = []
+    labels = {} if labels is None else labels
+    language_of_label = ctx.lexicons.language_of_label
     for link in page.links:
-        if len(link.text) <= 24:
-            lang = ctx.lexicons.language_of_label(link.text)
+        text = link.text
+        if len(text) <= 24:
+            lang = labels.get(text, 0)
+            if lang == 0:
+                lang = labels[text] = language_of_label(text)
             if lang:
                 out.append((lang, link.element, link.url))
     if page.tree is not None:
@@ -91,19 +108,19 @@ def identify_pages(site: SiteArtifacts, ctx: Context) -> dict[int, Identified]:
         pages = sorted(pages, key=lambda p: p.depth)
         sample = [p for p in pages if len(p.visible_text) >= MIN_WORDS * 5][:SAMPLE] or pages[:SAMPLE]
         for p in sample:
-            out[id(p)] = identify(p.visible_text)
+            out[id(p)] = identify(p.visible_text, words=p.words)
         langs = Counter(out[id(p)].language for p in sample if out[id(p)].language and out[id(p)].words >= MIN_WORDS)
         expected = declared or version
         if len(langs) > 1 or (expected and langs and expected not in langs):
             for p in pages:  # the group disagrees with itself or with its label: read every page of it
                 if id(p) not in out:
-                    out[id(p)] = identify(p.visible_text)
+                    out[id(p)] = identify(p.visible_text, words=p.words)
         elif langs:
             lang = langs.most_common(1)[0][0]
             script = next(out[id(p)].script for p in sample if out[id(p)].language == lang)
             for p in pages:
                 if id(p) not in out:
-                    out[id(p)] = Identified(lang, script, 0.0, p.visible_text.count(" ") + 1)
+                    out[id(p)] = Identified(lang, script, 0.0, p.words)
     site.__dict__["_languages"] = out
     return out
 
@@ -135,8 +152,8 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
 
     announced: dict[str, tuple[object, str, str]] = {}
     # Switchers belong to the template: the home pages and the first pages of the crawl show them all.
-    for page in ([p for p in pages if p.depth == 0] + pages[:10])[:20]:
-        for lang, el, url in _switcher(page, ctx):
+    for page, found in _switchers(site, ctx):
+        for lang, el, url in found:
             announced.setdefault(lang, (el, url, page.final_url))
     for page in pages:
         v = version_of(page, ctx)
@@ -192,8 +209,7 @@ def run_parity(site: SiteArtifacts, ctx: Context) -> CheckResult:
             continue
         pages_by[ident.language].append(page)
         words_by[ident.language] += ident.words
-    announced = {lang for page in ([p for p in site.ok_pages if p.depth == 0] + site.ok_pages[:10])[:20]
-                 for lang, _, _ in _switcher(page, ctx)}
+    announced = {lang for _, found in _switchers(site, ctx) for lang, _, _ in found}
     if not pages_by:
         return CheckResult("not-applicable", "No page had enough text to compare language versions.",
                            {"core_share_min": 0, "core_lag_days": 0, "versions_compared": 0})

@@ -83,14 +83,20 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
     # The catalogue: distinct service links in the body (not the menus) of the site's services pages.
     listed: set[str] = set()
     catalogue_page, best = None, 0
-    for p in idx.topic("services").pages:
+    operation_topics = frozenset(OPERATION_TOPICS)
+    services = idx.topic("services").pages
+    m.url_topics_many(link.url for p in services for link in p.links)
+    documents, topics_of, url_topics = idx.documents, m.topics, m.url_topics
+    for p in services:
         here = set()
         for link in p.links:
-            if link.region != "main" or link.url in idx.documents:
+            url = link.url
+            if url in here or url in documents:
                 continue
-            if m.topics(link.text) & set(OPERATION_TOPICS) or link.url in ops or \
-                    ("egov-portal" in m.url_topics(link.url) and _deep(link.url)):
-                here.add(link.url)
+            # The region last: it walks the page's tree, the other tests are look-ups.
+            if (not operation_topics.isdisjoint(topics_of(link.text)) or url in ops
+                    or ("egov-portal" in url_topics(url) and _deep(url))) and link.region == "main":
+                here.add(url)
         listed |= here
         if len(here) > best:
             catalogue_page, best = p, len(here)

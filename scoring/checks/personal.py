@@ -61,7 +61,7 @@ def run(site: SiteArtifacts, ctx: Context) -> CheckResult:
     account_pages = idx.topic("personal-account").pages + [f.page for f in login_forms]
     data_pages, update = 0, False
     for p in {id(p): p for p in account_pages}.values():
-        topics = {t for t, _, _ in m.matches(p.visible_text)}
+        topics = {t for t, _, _ in idx.text_matches(p)}
         if topics & {"applications", "payments", "status-tracking", "update-data"} or \
                 any(f.kind == "data" and f.page is p for f in idx.forms):
             data_pages += 1
