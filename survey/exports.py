@@ -19,19 +19,13 @@ from sqlalchemy import select
 
 from rubric.model import Rubric
 from scoring.index import criterion_stats
+from scoring.sheets import defuse
 from survey import schema
 from survey.db import Database, Round
 from survey.tables import LONG_COLUMNS, long_table
 
 TABLES = ("long", "wide", "ranking", "distributions", "comparison", "traffic", "agreement", "technical", "un")
 Table = tuple[list[str], list[dict[str, Any]]]
-
-
-def _safe(v: Any) -> Any:
-    # Crawled text and notes may start with = + - @: a spreadsheet would run them as formulas.
-    if isinstance(v, str) and v[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + v
-    return v
 
 
 def report_tables(db: Database, rnd: Round, rubric: Rubric, *, compare_with: str | None = None,
@@ -133,7 +127,7 @@ def write_csv(columns: list[str], rows: list[dict], fh) -> None:
     w = csv.DictWriter(fh, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
     w.writeheader()
     for r in rows:
-        w.writerow({k: ("" if r.get(k) is None else _safe(r.get(k))) for k in columns})
+        w.writerow({k: ("" if r.get(k) is None else defuse(r.get(k))) for k in columns})
 
 
 def write_xlsx(tables: dict[str, Table], path: str | Path) -> Path:
@@ -149,7 +143,7 @@ def write_xlsx(tables: dict[str, Table], path: str | Path) -> Path:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            ws.append([_safe(r.get(c)) for c in columns])
+            ws.append([defuse(r.get(c)) for c in columns])
         ws.freeze_panes = "A2"
         for i, c in enumerate(columns, start=1):
             ws.column_dimensions[ws.cell(row=1, column=i).column_letter].width = max(10, min(40, len(c) + 4))

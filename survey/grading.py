@@ -19,8 +19,10 @@ from sqlalchemy import Connection, and_, delete, insert, select, update
 from rubric.model import Rubric
 from rubric.yamlfile import InputError
 from scoring.agreement import disagreements
+from scoring.final import plain_number
 from scoring.sheets import SheetRow
 from survey import schema
+from survey.agreement import ratings, reviewer_grades
 from survey.db import Database, Round, now
 
 NOTE_MAX = 5000
@@ -48,8 +50,7 @@ def show_level(level, cannot=False) -> str:
         return "cannot assess"
     if level is None:
         return "no grade"
-    return str(int(level)) if float(level).is_integer() else f"{level:g}"
-
+    return plain_number(level)
 
 
 def current_grade(conn: Connection, rnd: Round, site_id: str, criterion: str, reviewer: str):
@@ -307,9 +308,8 @@ class QueueItem:
 def disagreement_queue(db: Database, rnd: Round, rubric: Rubric) -> list[QueueItem]:
     """Cells where two or more reviewers gave different levels; undecided ones first."""
     criteria = [c.id for c in rubric.judged]
-    rows = [g for g in grades_for_round(db, rnd) if g["source"] != "historical" and g["criterion"] in criteria]
-    ratings = [((g["site_id"], g["criterion"]), g["reviewer"], None if g["cannot_assess"] else g["level"]) for g in rows]
-    split = disagreements(ratings)
+    rows = reviewer_grades(db, rnd, rubric)
+    split = disagreements(ratings(rows))
     by_cell: dict[tuple[str, str], list[dict]] = defaultdict(list)
     for g in sorted(rows, key=lambda g: g["reviewer"]):
         by_cell[(g["site_id"], g["criterion"])].append(g)

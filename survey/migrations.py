@@ -36,6 +36,15 @@ def _create_table(conn: Connection, table: Table) -> None:
             conn.execute(CreateIndex(index))
 
 
+def _sql_literal(value) -> str:
+    """A default value as SQL: booleans as 0/1, strings quoted the SQL way (a ' doubled), numbers as they are."""
+    if isinstance(value, bool):
+        return str(int(value))
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(value)
+
+
 def _add_column(conn: Connection, table: Table, column_name: str) -> None:
     """Add a column of the current schema to an older table, if it lacks it."""
     have = {c["name"] for c in inspect(conn).get_columns(table.name)}
@@ -46,9 +55,12 @@ def _add_column(conn: Connection, table: Table, column_name: str) -> None:
     default = ""
     if col.default is not None and not callable(col.default.arg):
         arg = col.default.arg
-        default = f" DEFAULT {int(arg) if isinstance(arg, bool) else repr(arg) if isinstance(arg, str) else arg}"
-    null = "" if col.nullable or default else " NOT NULL DEFAULT ''"
-    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column_name}" {ddl_type}{default}{null}'))
+        default = f" DEFAULT {_sql_literal(arg)}"
+    if not col.nullable and not default:
+        raise ValueError(f"{table.name}.{column_name}: a NOT NULL column added to existing rows needs a default")
+    # Existing rows take the default, so a NOT NULL column can be added as NOT NULL, as a fresh table has it.
+    null = "" if col.nullable else " NOT NULL"
+    conn.execute(text(f'ALTER TABLE {table.name} ADD COLUMN "{column_name}" {ddl_type}{null}{default}'))
 
 
 # ---------------------------------------------------------------------------------------------------------

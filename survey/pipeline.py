@@ -17,6 +17,7 @@ from sqlalchemy import and_, delete, insert
 
 from crawler.config import SitesConfig
 from crawler.crawl import CrawlSummary, crawl_site, screenshot_pages
+from crawler.store import SiteOutcome
 from rubric.lexicons import load_lexicons
 from rubric.model import Rubric
 from rubric.yamlfile import InputError
@@ -25,6 +26,7 @@ from scoring.run import check_site
 from scoring.technical import AxeRunner, site_indicators
 from survey import schema
 from survey.db import Database, Round, now
+from survey.scores import score_round  # noqa: F401 - the score stage, beside the others
 from survey.store import RoundStore, load_artifacts
 
 Tick = Callable[[str, dict], None]
@@ -80,6 +82,8 @@ def crawl_round(db: Database, rnd: Round, cfg: SitesConfig, *, site_ids: list[st
             except Exception as exc:  # a crawler bug on one site must not stop the others
                 summary = CrawlSummary(sid, status="unreachable", reason=f"crawler error: {type(exc).__name__}: {exc}")
                 store.add_finding(sid, "", "crawler-error", summary.reason)
+                if not evidence_screenshots:  # a failed screenshot run leaves the crawl's outcome as it was
+                    store.set_outcome(sid, SiteOutcome(summary.status, summary.reason, summary.as_dict()))
             summaries.append(summary)
             if on_done:
                 on_done(summary)
@@ -129,37 +133,29 @@ def _check_site_stage(db: Database, rnd: Round, rubric: Rubric, ctx: Context, si
     tech = site_indicators(arts, axe)
     stamp = now()
     by_id = {c.id: c for c in CHECKS}
+    rows = {
+        schema.technical: [dict(round_id=rnd.id, site_id=sid, indicator=name, computed_at=stamp,
+                                value_json=json.dumps(value, ensure_ascii=False, default=str))
+                           for name, value in tech.values.items()],
+        schema.check_results: [dict(round_id=rnd.id, site_id=sid, check_id=cid, criterion=by_id[cid].criterion,
+                                    status=r.status, level=r.level, explanation=r.explanation,
+                                    features_json=json.dumps(r.features),
+                                    findings_json=json.dumps(r.findings, ensure_ascii=False), error=r.error,
+                                    ran_at=stamp)
+                               for cid, r in result.results.items()],
+        schema.evidence: [dict(round_id=rnd.id, site_id=sid, check_id=cid, criterion=by_id[cid].criterion, url=ev.url,
+                               label=ev.label, snippet=ev.snippet, location=ev.location,
+                               region_json=json.dumps(ev.region) if ev.region else "")
+                          for cid, r in result.results.items() for ev in r.evidence],
+        schema.suggestions: [dict(round_id=rnd.id, site_id=sid, criterion=crit, level=s.level,
+                                  reasons_json=json.dumps(s.reasons, ensure_ascii=False),
+                                  features_json=json.dumps(s.features), evidence_count=s.evidence_count)
+                             for crit, s in result.suggestions.items()],
+    }
     with db.engine.begin() as conn:
-        for t in (schema.check_results, schema.evidence, schema.suggestions, schema.technical):
+        for t, values in rows.items():
             conn.execute(delete(t).where(and_(t.c.round_id == rnd.id, t.c.site_id == sid)))
-        for name, value in tech.values.items():
-            conn.execute(insert(schema.technical).values(round_id=rnd.id, site_id=sid, indicator=name,
-                                                         value_json=json.dumps(value, ensure_ascii=False,
-                                                                               default=str),
-                                                         computed_at=stamp))
-        for cid, r in result.results.items():
-            conn.execute(insert(schema.check_results).values(
-                round_id=rnd.id, site_id=sid, check_id=cid, criterion=by_id[cid].criterion, status=r.status,
-                level=r.level, explanation=r.explanation, features_json=json.dumps(r.features),
-                findings_json=json.dumps(r.findings, ensure_ascii=False), error=r.error, ran_at=stamp))
-            for ev in r.evidence:
-                conn.execute(insert(schema.evidence).values(
-                    round_id=rnd.id, site_id=sid, check_id=cid, criterion=by_id[cid].criterion, url=ev.url,
-                    label=ev.label, snippet=ev.snippet, location=ev.location,
-                    region_json=json.dumps(ev.region) if ev.region else ""))
-        for crit, s in result.suggestions.items():
-            conn.execute(insert(schema.suggestions).values(
-                round_id=rnd.id, site_id=sid, criterion=crit, level=s.level,
-                reasons_json=json.dumps(s.reasons, ensure_ascii=False), features_json=json.dumps(s.features),
-                evidence_count=s.evidence_count))
+            if values:  # executemany: one statement per table; an empty list would insert a row of defaults
+                conn.execute(insert(t), values)
     errors = sum(1 for r in result.results.values() if r.status == "error")
     return CheckStageResult(sid, {c: s.level for c, s in result.suggestions.items()}, errors)
-
-
-# -- score ------------------------------------------------------------------------------------------------
-def score_round(db: Database, rnd: Round, rubric: Rubric, *, include_optional: bool = False,
-                traffic_metric: str | None = None) -> dict[str, dict[str, Any]]:
-    """Final grades with provenance, the traffic grade, weighted scores and ranks (survey.scores)."""
-    from survey.scores import score_round as _score
-
-    return _score(db, rnd, rubric, include_optional=include_optional, traffic_metric=traffic_metric)

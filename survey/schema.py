@@ -80,10 +80,10 @@ captures = Table(
     Column("elapsed_ms", Integer, nullable=False, default=0),
     Column("error", Text, nullable=False, default=""),
     Column("declared_length", Integer),  # Content-Length as announced (a truncated file's full size)
-    Column("doc_type", String(20), default=""),  # html | pdf | docx | xlsx | ... (from the bytes)
-    Column("priority", Integer, default=0),  # the frontier's score for the URL
-    Column("topic", String(50), default=""),  # the rubric topic that score came from
-    Column("note", Text, default=""),  # why it was rendered, and similar remarks
+    Column("doc_type", String(20), nullable=False, default=""),  # html | pdf | docx | xlsx | ... (from the bytes)
+    Column("priority", Integer, nullable=False, default=0),  # the frontier's score for the URL
+    Column("topic", String(50), nullable=False, default=""),  # the rubric topic that score came from
+    Column("note", Text, nullable=False, default=""),  # why it was rendered, and similar remarks
     UniqueConstraint("round_id", "site_id", "url", "source", name="uq_capture"),
     Index("ix_captures_site", "round_id", "site_id"),
 )
@@ -189,7 +189,7 @@ grades = Table(  # the current grade per reviewer; every change also goes to gra
     Column("evidence_urls", Text, nullable=False, default=""),  # newline-separated
     Column("source", String(20), nullable=False, default="web"),  # web | sheet | historical
     Column("updated_at", String(32), nullable=False),
-    Column("confidence", String(20), default=""),  # a transcriber's confidence (historical rounds)
+    Column("confidence", String(20), nullable=False, default=""),  # a transcriber's confidence (historical rounds)
     PrimaryKeyConstraint("round_id", "site_id", "criterion", "reviewer"),
 )
 
@@ -285,7 +285,7 @@ site_scores = Table(
     Column("graded", Integer, nullable=False, default=0),  # criteria with a final level
     Column("automated", Integer, nullable=False, default=0),  # of which automated only
     Column("computed_at", String(32), nullable=False),
-    Column("criteria", Text, default=""),  # the criteria the score averages, comma-separated
+    Column("criteria", Text, nullable=False, default=""),  # the criteria the score averages, comma-separated
     PrimaryKeyConstraint("round_id", "site_id"),
 )
 

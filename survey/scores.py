@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 
 from rubric.model import Rubric
-from scoring.final import Final, ReviewerGrade, final_grade
+from scoring.final import Final, ReviewerGrade, final_grade, plain_number
 from scoring.index import competition_ranks, index_criteria, weighted_score
 from scoring.traffic import choose_metric, quintile_grades
 from survey import schema
@@ -23,10 +23,6 @@ from survey.traffic import figures_for_round
 
 def _fmt_value(v: float) -> str:
     return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.2f}"
-
-
-def _place(p: float) -> str:
-    return str(int(p)) if float(p).is_integer() else f"{p:g}"
 
 
 def traffic_finals(db: Database, rnd: Round, site_ids: list[str], metric: str | None = None) -> dict[str, Final] | None:
@@ -45,7 +41,7 @@ def traffic_finals(db: Database, rnd: Round, site_ids: list[str], metric: str | 
             out[sid] = Final(None, "missing", f"no {chosen} figure" + (f" ({why})" if why else ""))
         else:
             out[sid] = Final(float(g.level), "statistical",
-                             f"{chosen} {_fmt_value(g.value)}: place {_place(g.place)} of {g.of}")
+                             f"{chosen} {_fmt_value(g.value)}: place {plain_number(g.place)} of {g.of}")
     return out
 
 

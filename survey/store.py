@@ -20,6 +20,7 @@ from typing import Iterable
 from sqlalchemy import and_, delete, func, insert, select, update
 
 from crawler.decode import decode_with
+from crawler.documents import HTML_TYPES, media_type
 from crawler.importer import ArchiveScan
 from crawler.render import BrowserService
 from crawler.slots import HostSlots
@@ -29,7 +30,6 @@ from scoring.artifacts import Document, Finding, Page, Screenshot, SiteArtifacts
 from survey import schema
 from survey.db import Database, Round, now
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 EVIDENCE_SOURCES = ("crawl", "render", "import")  # captures the checks judge; the rest completes the record
 
 
@@ -100,9 +100,6 @@ class RoundStore:
                     round_id=self.round.id, site_id=site_id, url=shot.url, lang_version=shot.lang_version,
                     path=shot.path, width=shot.width, height=shot.height, taken_at=stamp))
 
-    def add_capture(self, site_id: str, row: CaptureRow) -> None:
-        self.save(site_id, [row], [], [])
-
     def add_finding(self, site_id: str, url: str, kind: str, detail: str) -> None:
         self.save(site_id, [], [FindingRow(url, kind, detail)], [])
 
@@ -121,12 +118,6 @@ class RoundStore:
                                 .group_by(e.url).order_by(func.count().desc(), e.url)).all()
         return [r[0] for r in rows if r[0]]
 
-    def clear_site(self, site_id: str) -> None:
-        """Forget a site's captures and findings (for a fresh re-crawl); its WARC file is kept, renamed."""
-        with self._lock, self.db.engine.begin() as conn:
-            for t in (schema.captures, schema.findings, schema.screenshots):
-                conn.execute(delete(t).where(and_(t.c.round_id == self.round.id, t.c.site_id == site_id)))
-
 
 def load_artifacts(db: Database, rnd: Round, site: dict) -> SiteArtifacts:
     """A site's stored evidence for the checks: pages decoded with the recorded charset, documents, findings."""
@@ -142,10 +133,10 @@ def load_artifacts(db: Database, rnd: Round, site: dict) -> SiteArtifacts:
     arts = SiteArtifacts(site["site_id"], site["name"], site.get("current_url") or site["url"],
                          crawl_status=site.get("crawl_status", "ok"))
     for r in rows:
-        ctype = (r["content_type"] or "").split(";")[0].strip().lower()
-        path = base / r["warc_path"]
         if r["source"] not in EVIDENCE_SOURCES or r["url"].endswith("/robots.txt"):
             continue  # robots.txt, sitemaps, what the browser loaded, screenshots (these come separately)
+        path = base / r["warc_path"]
+        ctype = media_type(r["content_type"])
         html = r["doc_type"] == "html" if r["doc_type"] else (ctype in HTML_TYPES or (not ctype and r["charset"]))
         if html:
             try:
@@ -194,9 +185,10 @@ def import_archive(db: Database, rnd: Round, site_id: str, scan: ArchiveScan) ->
             for r in scan.captures]
     store = RoundStore(db, rnd)
     store.save(site_id, rows, [], [])
-    counts = {}
-    for p in store.stored(site_id):
-        counts[p.source] = counts.get(p.source, 0) + 1
+    c = schema.captures.c
+    with db.engine.connect() as conn:
+        counts = dict(conn.execute(select(c.source, func.count()).where(and_(c.round_id == rnd.id, c.site_id == site_id))
+                                   .group_by(c.source)).all())
     if not counts.get("crawl"):
         store.set_outcome(site_id, SiteOutcome("imported", f"{counts.get('import', 0)} captures imported",
                                                {"imported": counts.get("import", 0)}))

@@ -87,11 +87,13 @@ def read_un_csv(path: str | Path, year: int | None = None) -> UNFile:
     path = Path(path)
     name = str(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError([Problem(name, None, "", "file not found")]) from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = path.read_bytes().decode("cp1252")  # older UN exports were saved by spreadsheet programs
+        text = raw.decode("cp1252", errors="replace")  # older UN exports were saved by spreadsheet programs
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -159,7 +161,7 @@ def read_un_csv(path: str | Path, year: int | None = None) -> UNFile:
         if "year" in columns:
             try:
                 row_year = int(float(cell("year")))
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: "inf"
                 problems.append(Problem(name, r, header[columns["year"]], f"{cell('year')!r} is not a year"))
                 continue
         code = cell("country").upper() or None
@@ -167,7 +169,9 @@ def read_un_csv(path: str | Path, year: int | None = None) -> UNFile:
             problems.append(Problem(name, r, header[columns["country"]], f"{code!r} is not an ISO alpha-3 code"))
             continue
         if code is None and not cell("name"):
-            problems.append(Problem(name, r, header[columns["name"]], "no country name"))
+            # The file has a code column, a name column or both (checked above): the problem is in one it has.
+            key = "name" if "name" in columns else "country"
+            problems.append(Problem(name, r, header[columns[key]], f"no country {'name' if key == 'name' else 'code'}"))
             continue
         rows.append(UNRow(r, code, cell("name"), int(row_year), values))
     if problems:

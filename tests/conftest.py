@@ -34,21 +34,3 @@ def shared() -> Path:
 @pytest.fixture
 def db_path(tmp_path) -> Path:
     return tmp_path / "survey.db"
-
-
-@pytest.fixture
-def local_site():
-    """Start local HTTP sites from route tables; all are stopped after the test."""
-    from tests.localsite import LocalSite
-
-    started: list[LocalSite] = []
-
-    def start(routes, **kwargs) -> LocalSite:
-        site = LocalSite(routes, **kwargs)
-        site.start()
-        started.append(site)
-        return site
-
-    yield start
-    for s in started:
-        s.stop()

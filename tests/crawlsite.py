@@ -1,6 +1,6 @@
-"""Fixture sites for the crawler's tests: route tables served on 127.0.0.1, and a one-call crawl into a round.
+"""Fixture sites for the tests: route tables served on 127.0.0.1, and a one-call crawl into a round.
 
-Beyond tests/localsite.py this server can misbehave the ways real government servers do: answer slowly or
+Besides answering normally, this server can misbehave the ways real government servers do: answer slowly or
 never, drop the connection, stream a body that never ends, speak TLS with a self-signed certificate. Every
 request is logged with its start and end time and how many requests were in flight, so politeness is checked
 from the server's side.

@@ -65,3 +65,25 @@ def test_a_database_from_a_newer_version_is_refused(db_path):
     con.close()
     with pytest.raises(InputError, match="newer egov-survey"):
         Database(db_path)
+
+
+def test_columns_added_by_migrations_keep_not_null_and_defaults(tmp_path):
+    """An upgraded version-1 database gets the new NOT NULL columns as NOT NULL, with their defaults filled in."""
+    path = tmp_path / "old.db"
+    con = sqlite3.connect(path)
+    con.executescript((REPO / "tests" / "data" / "survey-v1.sql").read_text(encoding="utf-8"))
+    con.execute("INSERT INTO site_scores (round_id, site_id, graded, automated, computed_at) VALUES (1, 'a', 0, 0, 'x')")
+    con.commit()
+    con.close()
+    db = Database(path)
+    info = {c["name"]: c for c in inspect(db.engine).get_columns("site_scores")}
+    assert info["criteria"]["nullable"] is False
+    with db.engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT criteria FROM site_scores").scalar() == ""
+
+
+@pytest.mark.parametrize("value,sql", [("", "''"), ("it's", "'it''s'"), ('say "x"', "'say \"x\"'"), (True, "1"), (0, "0")])
+def test_defaults_are_written_as_sql_literals(value, sql):
+    from survey.migrations import _sql_literal
+
+    assert _sql_literal(value) == sql

@@ -20,7 +20,7 @@ from survey.db import Database
 from survey.grading import import_rows
 from survey.pipeline import check_round, crawl_round, score_round
 from survey.tables import long_table
-from tests.localsite import Response
+from tests.crawlsite import Response
 
 PAGE = """<!doctype html><html lang="{lang}"><head><title>{title}</title></head><body>
 <ul><li><a href="/kz/">Қаз</a></li><li><a href="/ru/">Рус</a></li></ul>{body}</body></html>"""
@@ -33,8 +33,8 @@ RU = ("Министерство запустило новые онлайн-ус�
 
 
 @pytest.fixture
-def site(local_site):
-    return local_site({
+def site(serve):
+    return serve({
         "/robots.txt": Response("User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
         "/": Response("", status=302, headers={"Location": "/kz/"}),
         "/kz/": PAGE.format(lang="kk", title="Басты бет", body=f"<p>{KK}</p><a href='/kz/forms'>Бланкілер</a>"
@@ -103,10 +103,10 @@ def test_stages_replace_only_their_own_rows(db_path, config, site):
     assert _grades(db) == before
 
     # Re-running the crawl fetches nothing again.
-    requests_before = len(site.log)
+    requests_before = len(site.hits)
     [again] = crawl_round(db, rnd, config)
     assert again.resumed == len(caps) and again.fetched == 1  # only the robots.txt of the new session
-    assert len(site.log) == requests_before + 1
+    assert len(site.hits) == requests_before + 1
     assert _grades(db) == before
 
 
@@ -125,3 +125,21 @@ def test_import_conflicts_write_nothing(db_path, config):
     with db.engine.connect() as conn:
         history = conn.execute(select(schema.grade_history.c.old_level, schema.grade_history.c.new_level)).all()
     assert [tuple(h) for h in history] == [(None, 3.0), (3.0, 4.0)]
+
+
+def test_a_crawler_bug_marks_its_site_unreachable_and_the_round_goes_on(db_path, config, monkeypatch):
+    db = Database(db_path, create=True)
+    rnd = db.create_round("r1", rubric=load_rubric(), sites_cfg=config)
+
+    def broken(site, settings, store, **kwargs):
+        raise RuntimeError("a bug")
+
+    # No fixture site makes the crawler itself fail: stand in for it.
+    monkeypatch.setattr("survey.pipeline.crawl_site", broken)
+    [summary] = crawl_round(db, rnd, config)
+    assert (summary.status, summary.reason) == ("unreachable", "crawler error: RuntimeError: a bug")
+    [site] = db.sites(rnd)
+    assert (site["crawl_status"], site["crawl_reason"]) == ("unreachable", "crawler error: RuntimeError: a bug")
+    with db.engine.connect() as conn:
+        assert conn.execute(select(schema.findings.c.kind, schema.findings.c.detail)).all() == [
+            ("crawler-error", "crawler error: RuntimeError: a bug")]

@@ -10,7 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
-from rubric import load_rubric
+from rubric import InputError, load_rubric
+from scoring.sheets import read_sheet
 from survey import schema
 from survey.db import Database
 from survey.grading import history
@@ -298,3 +299,16 @@ def test_historical_import_is_a_function_reports_can_call(tmp_path, shared):
     db.create_round("2026", rubric=load_rubric())
     with pytest.raises(Exception, match="is an audit round"):
         import_historical_round(db, shared / "study2010" / "grades.csv", "2026", "2026-01-01", load_rubric())
+
+
+def test_grades_follow_the_rubric_scale(tmp_path):
+    """A rubric graded 0-10 takes a 7 and refuses an 11; the default scale refuses the 7."""
+    sheet = tmp_path / "g.csv"
+    sheet.write_text("site_id,criterion,grade\na,forms,7\na,languages,11\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_sheet(sheet, ["a"], ["forms", "languages"], scale=(0, 10))
+    assert [p.message for p in err.value.problems] == ["grade '11' is not a whole number from 0 to 10"]
+    sheet.write_text("site_id,criterion,grade\na,forms,7\n", encoding="utf-8")
+    assert [r.level for r in read_sheet(sheet, ["a"], ["forms"], scale=(0, 10))] == [7]
+    with pytest.raises(InputError, match="not a whole number from 1 to 5"):
+        read_sheet(sheet, ["a"], ["forms"])

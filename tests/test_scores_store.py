@@ -133,6 +133,22 @@ def test_an_unknown_un_column_is_an_input_error(tmp_path):
         read_un_csv(path)
 
 
+
+def test_a_un_row_without_a_country_is_an_input_error_whichever_country_column_the_file_has(tmp_path):
+    path = _un_csv(tmp_path / "un.csv", ["Year", "ISO3", "EGDI"], [["2020", "KAZ", "0.8375"], ["2020", "", "0.5"]])
+    with pytest.raises(InputError) as err:
+        read_un_csv(path)
+    assert err.value.lines() == [f"{path}:3: ISO3: no country code"]
+    path = _un_csv(tmp_path / "un2.csv", ["Year", "Country", "EGDI"], [["2020", "", "0.5"], ["inf", "Kazakhstan", "0.5"]])
+    with pytest.raises(InputError) as err:
+        read_un_csv(path)
+    assert err.value.lines() == [f"{path}:2: Country: no country name", f"{path}:3: Year: 'inf' is not a year"]
+    path = tmp_path / "un3.csv"  # neither UTF-8 nor windows-1252: 0x81 is undefined there
+    path.write_bytes(b"Year,ISO3,EGDI\n2020,KAZ,0.5\x81\n")
+    with pytest.raises(InputError, match=r"un3.csv:2: EGDI: '0.5\ufffd' is not a number"):
+        read_un_csv(path)
+
+
 def test_cli_un_import_reports_a_bad_file_with_exit_code_2(db_path, tmp_path):
     good = _un_csv(tmp_path / "egdi-2018.csv", ["country-code", "country-name", "e-gov-rank", "e-gov-index"],
                    [["KAZ", "Kazakhstan", "39", "0.7597"]])

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from crawler.browser import launch_options
 from survey import schema
 from survey.pipeline import score_round
-from tests.localsite import LocalSite, Response
+from tests.crawlsite import FixtureSite, Response
 from tests.webapp import PASSWORD, build_round, serve
 
 pytestmark = pytest.mark.browser
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     # The "live site" the archived pages point at: it must never be asked for anything.
-    beacon = LocalSite({}, not_found=Response("gotcha", status=200)).start()
+    beacon = FixtureSite({}, not_found=Response("gotcha", status=200)).start()
     built = build_round(tmp_path_factory.mktemp("browser") / "survey.db", beacon=beacon.url)
     server = serve(built)
     with sync_playwright() as p:

@@ -130,6 +130,26 @@ def test_a_reviewer_reaches_only_their_own_sites(app):
     assert "ministry-one" not in carol.get(f"{base}/rounds/{rid}").text
 
 
+def test_addresses_that_name_nothing_get_a_404_page(app):
+    built, base = app
+    rid, gone = built.round.id, built.round.id + 100
+    lena = login(base, "lena")
+    pages = [f"/rounds/{gone}", f"/rounds/{gone}/queue", f"/rounds/{gone}/assignments", f"/rounds/{gone}/agreement",
+             f"/rounds/{gone}/sites/ministry-one", f"/rounds/{gone}/sites/ministry-one/history"]
+    for path in pages:
+        r = lena.get(base + path)
+        assert r.status_code == 404 and "No such round." in r.text, path
+    token = csrf_of(lena.get(f"{base}/rounds/{rid}").text)
+    for path in (f"/rounds/{gone}/settings", f"/rounds/{gone}/assignments", f"/rounds/{gone}/adjudicate",
+                 f"/rounds/{gone}/sites/ministry-one/grade"):
+        r = lena.post(base + path, data={"csrf_token": token}, allow_redirects=False)
+        assert r.status_code == 404 and "No such round." in r.text, path
+    r = lena.get(f"{base}/rounds/{rid}/sites/ministry-nine")
+    assert r.status_code == 404 and "No such site in this round." in r.text
+    r = lena.get(f"{base}/rounds/{gone}/captures/{built.captures['ministry-one']}")
+    assert r.status_code == 404 and "No such capture." in r.text
+
+
 def test_blind_mode_hides_other_reviewers_grades(app):
     built, base = app
     rid = built.round.id

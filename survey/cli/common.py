@@ -43,20 +43,27 @@ SiteFilter = Annotated[Optional[list[str]], typer.Option("--site", help="Only th
 
 
 class Opts:
-    """The four shared options, resolved lazily so that each command loads only what it needs."""
+    """The four shared options, resolved lazily so that each command loads only what it needs, and each file
+    once however many stages use it (`run` and `demo` go through every stage)."""
 
     def __init__(self, sites: Path, rubric: Optional[Path], db: str, round_name: Optional[str]):
         self.sites_path, self.rubric_path, self.db_target, self.round_name = sites, rubric, db, round_name
         self._db: Database | None = None
+        self._sites: SitesConfig | None = None
+        self._rubric: Rubric | None = None
 
     def sites(self) -> SitesConfig:
-        if not self.sites_path.exists():
-            raise InputError([f"{self.sites_path}: sites file not found; pass --sites PATH, or create an audit "
-                              "folder with `egov-survey init DIR`"])
-        return load_sites(self.sites_path)
+        if self._sites is None:
+            if not self.sites_path.exists():
+                raise InputError([f"{self.sites_path}: sites file not found; pass --sites PATH, or create an audit "
+                                  "folder with `egov-survey init DIR`"])
+            self._sites = load_sites(self.sites_path)
+        return self._sites
 
     def rubric(self) -> Rubric:
-        return load_rubric(self.rubric_path or DEFAULT_RUBRIC)
+        if self._rubric is None:
+            self._rubric = load_rubric(self.rubric_path or DEFAULT_RUBRIC)
+        return self._rubric
 
     def db(self, create: bool = False) -> Database:
         if self._db is None:

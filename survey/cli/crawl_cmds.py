@@ -74,17 +74,35 @@ class CrawlProgress:
             self._show()
 
 
-def summary_table(title: str, summaries) -> Table:
-    """The final table: one row per site."""
-    table = Table(title=title)
-    for col in ("site", "status", "pages", "documents", "rendered", "screenshots", "errors by kind", "requests",
-                "seconds", "stopped by / reason"):
-        table.add_column(col, overflow="fold")
+COLUMNS = ("site", "status", "pages", "docs", "rendered", "shots", "errors by kind", "requests", "secs",
+           "stopped by / reason")
+WIDE = 118  # below this many columns the table folds its cells; a line per site reads better
+
+
+def summary_rows(summaries) -> list[tuple[str, ...]]:
+    """One tuple per site, in COLUMNS order."""
+    rows = []
     for s in sorted(summaries, key=lambda s: s.site_id):
         errors = ", ".join(f"{k} {v}" for k, v in sorted(s.errors.items())) or "-"
         why = s.reason if s.status == "unreachable" else (s.stopped_by or "-")
-        table.add_row(s.site_id, s.status, str(s.pages), str(s.documents), str(s.rendered), str(s.screenshots), errors,
-                      str(s.fetched), f"{s.seconds:.1f}", why)
+        rows.append((s.site_id, s.status, str(s.pages), str(s.documents), str(s.rendered), str(s.screenshots), errors,
+                     str(s.fetched), f"{s.seconds:.1f}", why))
+    return rows
+
+
+def summary_table(title: str, summaries, width: int | None = None):
+    """The final summary, one row per site: a table, or in a narrow terminal one line per site."""
+    rows = summary_rows(summaries)
+    if (width or console.width) < WIDE:
+        lines = [title] + [f"{r[0]}: {r[1]}; {r[2]} pages, {r[3]} docs, {r[4]} rendered, {r[5]} shots, "
+                           f"{r[7]} requests, {r[8]} s; errors: {r[6]}; {r[9]}" for r in rows]
+        return "\n".join(lines)
+    table = Table(title=title)
+    for col in COLUMNS:
+        table.add_column(col, overflow="fold", justify="right" if col in ("pages", "docs", "rendered", "shots",
+                                                                          "requests", "secs") else "left")
+    for r in rows:
+        table.add_row(*r)
     return table
 
 

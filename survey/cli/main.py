@@ -55,12 +55,17 @@ def init(directory: Annotated[Path, typer.Argument(help="The folder for the new 
 def run_all(sites: SitesOpt = Path("sites.yaml"), rubric: RubricOpt = None, db: DbOpt = "survey.db", round: RoundOpt = None,
             site: SiteFilter = None, output: Annotated[Path, typer.Option("--output", "-o", help="Report folder.")] = Path("report"),
             concurrency: Annotated[int, typer.Option(help="Sites crawled at once.")] = 4,
-            format: Annotated[str, typer.Option("--format", help="Report formats: html, pdf.")] = "html,pdf"):
-    """All stages in turn: crawl, check, score, report."""
+            format: Annotated[str, typer.Option("--format", help="Report formats: html, pdf.")] = "html,pdf",
+            evidence_screenshots: Annotated[bool, typer.Option(
+                "--evidence-screenshots/--no-evidence-screenshots",
+                help="After the checks, photograph every page they cite (from the stored copy).")] = True):
+    """All stages in turn: crawl, check, screenshots of the pages the checks cite, score, report."""
     opts = Opts(sites, rubric, db, round)
     rnd, _ = do_crawl(opts, site, {}, concurrency)
     opts.round_name = rnd.name
     do_check(opts, site)
+    if evidence_screenshots:
+        do_crawl(opts, site, {}, concurrency, evidence_screenshots=True)
     do_score(opts)
     do_report(opts, output, [f.strip() for f in format.split(",")])
 
@@ -76,8 +81,11 @@ def demo(output: Annotated[Path, typer.Option("--output", "-o", help="Folder for
     from survey.demo.run import run_demo
 
     paths = run_demo(output, pdf=pdf, keep_serving=serve)
-    for kind, p in paths.items():
-        out.print(f"{kind}: {p.resolve()}")
+    # The report step has printed the report paths; add what it did not.
+    out.print(f"Demo database: {paths['database'].resolve()}")
+    out.print(f"Demo sites file: {paths['sites'].resolve()}")
+    out.print(f"To grade in the browser: `egov-survey users add NAME --role lead --db {paths['database']}`, "
+              f"then `egov-survey serve --db {paths['database']}`.")
 
 
 @app.command()

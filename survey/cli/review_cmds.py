@@ -41,7 +41,8 @@ def review_export(output: Annotated[Path, typer.Option("--output", "-o", help="T
     if assigned:
         mine = set(assigned_sites(opts.db(), rnd, reviewer))
         rows = [r for r in rows if r["site_id"] in mine]
-    write_sheet(rows, output, fmt)
+    scale = opts.rubric().scale
+    write_sheet(rows, output, fmt, (scale.min, scale.max))
     out.print(f"Wrote {len(rows)} rows to {output}")
 
 
@@ -62,7 +63,8 @@ def review_import(file: Annotated[Path, typer.Argument(help="A filled grading sh
         raise InputError(["--reviewer: say whose grades these are"])
     if rnd.kind == "historical":
         raise InputError([f"round {rnd.name} is historical: its grades come from `egov-survey import-round`"])
-    rows = read_sheet(file, opts.db().site_ids(rnd), [c.id for c in rub.judged], reviewer=reviewer)
+    rows = read_sheet(file, opts.db().site_ids(rnd), [c.id for c in rub.judged], reviewer=reviewer,
+                      scale=(rub.scale.min, rub.scale.max))
     report = import_rows(opts.db(), rnd, rows, reviewer, replace=replace)
     if report.conflicts and not replace:
         for c in report.conflicts:
@@ -209,6 +211,7 @@ def import_round(file: Annotated[Path, typer.Argument(help="A past study's grade
                  rubric: RubricOpt = None, db: DbOpt = "survey.db"):
     """Import a whole past round (e.g. the 2010 study's Table 3) as a historical round, then score it."""
     from survey.history import import_historical_round
+    from survey.scores import score_round
 
     opts = Opts(Path("sites.yaml"), rubric, db, round)
     rub = opts.rubric()
@@ -219,8 +222,6 @@ def import_round(file: Annotated[Path, typer.Argument(help="A past study's grade
             console.print(f"{file}: {c}", soft_wrap=True)
         raise WorkFailed(f"{len(result.conflicts)} conflict(s) with the stored historical grades; nothing was written. "
                          "Re-run with --replace to overwrite them (every change is kept in the history).")
-    from survey.pipeline import score_round  # only now: the pipeline loads every stage
-
     score_round(opts.db(), result.round, rub)
     out.print(f"Round {round} (historical, {result.round.audit_date}): {result.sites} sites, {result.graded} graded "
               f"cells, {result.blank} without a grade; {result.written} written, {result.unchanged} unchanged.")

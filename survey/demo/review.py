@@ -23,7 +23,8 @@ DECISION = ("ministry-of-water-resources", "general-information", 3,
 
 def add_double_grading(db: Database, rnd: Round, rubric: Rubric) -> int:
     """Import the second reviewer's sheet and the lead's decision; return the grades written."""
-    rows = read_sheet(SECOND_SHEET, db.site_ids(rnd), [c.id for c in rubric.judged], reviewer=SECOND_REVIEWER)
+    rows = read_sheet(SECOND_SHEET, db.site_ids(rnd), [c.id for c in rubric.judged], reviewer=SECOND_REVIEWER,
+                      scale=(rubric.scale.min, rubric.scale.max))
     report = import_rows(db, rnd, rows, SECOND_REVIEWER)
     site, criterion, level, reason = DECISION
     adjudicate(db, rnd, site, criterion, level, reason, LEAD, rubric)

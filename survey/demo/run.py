@@ -58,7 +58,8 @@ def run_demo(output: Path, *, pdf: bool = True, keep_serving: bool = False) -> d
         do_crawl(opts, None, {}, concurrency=len(running))
         do_check(opts)
         rnd, rubric = opts.round(), opts.rubric()
-        rows = read_sheet(SHEET, opts.db().site_ids(rnd), [c.id for c in rubric.judged])
+        rows = read_sheet(SHEET, opts.db().site_ids(rnd), [c.id for c in rubric.judged],
+                          scale=(rubric.scale.min, rubric.scale.max))
         report = import_rows(opts.db(), rnd, rows, "demo-reviewer")
         console.print(f"Imported {report.written} reviewer grades from the sample sheet {SHEET.name}")
         second = add_double_grading(opts.db(), rnd, rubric)  # a second reviewer and a lead's decision

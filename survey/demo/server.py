@@ -3,16 +3,17 @@
 Each site is a YAML file in survey/demo/sites/: its languages (for the switcher), navigation per language,
 pages (path, language, title, body HTML), robots.txt and the charset it is served in (one site is served in
 windows-1251, as old Kazakh and Russian sites are). A site marked `script_only` is a single-page app: every
-page is the same empty shell, and a script fills it from /api/page/<path>, so only a browser sees its content. Documents under /docs/ (PDF, DOC, DOCX, XLS(X), RTF) are
-made on request: small but real files, so that the crawler stores them and the forms check finds them.
+page is the same empty shell, and a script fills it from /api/page/<path>, so only a browser sees its content.
+Documents under /docs/ (PDF, DOC, DOCX, XLS(X), RTF) are made on request: small but real files, so that the
+crawler stores them and the forms check finds them.
 """
 
 from __future__ import annotations
 
 import html
 import io
-import re
 import json
+import re
 import threading
 import zipfile
 from dataclasses import dataclass
@@ -108,6 +109,7 @@ _DATE_TOKEN = re.compile(r"\{\{date:(-?\d+)(?::([^}]*))?\}\}")
 
 
 def relative_dates(text: str, today: date | None = None) -> str:
+    """The text with its `{{date:...}}` tokens written out as dates counted from `today`."""
     today = today or date.today()
     return _DATE_TOKEN.sub(lambda m: (today + timedelta(days=int(m.group(1)))).strftime(m.group(2) or "%Y-%m-%d"), text)
 

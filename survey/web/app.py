@@ -131,6 +131,14 @@ def _safe_next(target: str | None) -> str:
     return target
 
 
+class Refused(Exception):
+    """A request this user may not make or that names nothing: the decorators answer it with an error page."""
+
+    def __init__(self, status: int, text: str):
+        super().__init__(text)
+        self.status, self.text = status, text
+
+
 def page(role: str | None = None) -> Callable[[Handler], Handler]:
     """A GET page for logged-in users (of `role`, if given); others go to the login form."""
 
@@ -142,7 +150,10 @@ def page(role: str | None = None) -> Callable[[Handler], Handler]:
                 return RedirectResponse(f"/login?next={quote(_safe_next(request.url.path), safe='/')}", status_code=303)
             if role == "lead" and not ctx.user.is_lead:
                 return error(request, ctx, 403, "Only the lead can open this page.")
-            return await fn(request, ctx)
+            try:
+                return await fn(request, ctx)
+            except Refused as refused:
+                return error(request, ctx, refused.status, refused.text)
 
         return endpoint
 
@@ -168,7 +179,10 @@ def form_action(role: str | None = None, anonymous: bool = False) -> Callable[[H
                     return RedirectResponse("/login", status_code=303)
                 if role == "lead" and not ctx.user.is_lead:
                     return error(request, ctx, 403, "Only the lead can do this.")
-            return await fn(request, ctx, form)
+            try:
+                return await fn(request, ctx, form)
+            except Refused as refused:
+                return error(request, ctx, refused.status, refused.text)
 
         endpoint.csrf_protected = True  # type: ignore[attr-defined]
         return endpoint
@@ -191,6 +205,14 @@ def error(request: Request, ctx: Ctx, status: int, text: str) -> Response:
 
 def _round(ctx: Ctx, rid: int) -> Round | None:
     return next((r for r in ctx.db.rounds() if r.id == rid), None)
+
+
+def _round_of(request: Request, ctx: Ctx) -> Round:
+    """The round a URL names (else Refused)."""
+    rnd = _round(ctx, request.path_params["rid"])
+    if rnd is None:
+        raise Refused(404, "No such round.")
+    return rnd
 
 
 def _see_all(ctx: Ctx, rnd: Round) -> bool:
@@ -282,9 +304,7 @@ async def home(request: Request, ctx: Ctx) -> Response:
 @page()
 async def round_page(request: Request, ctx: Ctx) -> Response:
     """A round's sites: mine, or all with each reviewer's progress for the lead."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     total = len(ctx.rubric.judged)
     done = progress(ctx.db, rnd, ctx.rubric)
     sites = []
@@ -367,26 +387,22 @@ def _site_context(ctx: Ctx, rnd: Round, site: dict, shown: int | None, errors: d
             "graded": sum(1 for c in criteria if c["graded"]), "total": len(criteria)}
 
 
-def _site_or_error(request: Request, ctx: Ctx) -> tuple[Round, dict] | Response:
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+def _site_of(request: Request, ctx: Ctx) -> tuple[Round, dict]:
+    """The round and site a URL names, if this user may open them (else Refused)."""
+    rnd = _round_of(request, ctx)
     sid = request.path_params["site_id"]
     site = next((s for s in ctx.db.sites(rnd) if s["site_id"] == sid), None)
     if site is None:
-        return error(request, ctx, 404, "No such site in this round.")
+        raise Refused(404, "No such site in this round.")
     if not _may_open(ctx, rnd, sid):
-        return error(request, ctx, 403, "This site is not assigned to you.")
+        raise Refused(403, "This site is not assigned to you.")
     return rnd, site
 
 
 @page()
 async def site_page(request: Request, ctx: Ctx) -> Response:
     """The grading page of one site."""
-    found = _site_or_error(request, ctx)
-    if isinstance(found, Response):
-        return found
-    rnd, site = found
+    rnd, site = _site_of(request, ctx)
     try:
         shown = int(request.query_params.get("capture", ""))
     except ValueError:
@@ -419,10 +435,7 @@ def _parse_grade_form(form, rubric: Rubric) -> tuple[str, dict[str, Any], str]:
 @form_action()
 async def save_grade(request: Request, ctx: Ctx, form) -> Response:
     """Save one criterion's grade, note and evidence URLs."""
-    found = _site_or_error(request, ctx)
-    if isinstance(found, Response):
-        return found
-    rnd, site = found
+    rnd, site = _site_of(request, ctx)
     sid = site["site_id"]
     if rnd.kind == "historical" or not is_assigned(ctx.db, rnd, sid, ctx.user.name):
         return error(request, ctx, 403, "You grade only the sites assigned to you, in audit rounds.")
@@ -450,10 +463,7 @@ async def save_grade(request: Request, ctx: Ctx, form) -> Response:
 @page()
 async def site_history(request: Request, ctx: Ctx) -> Response:
     """The grade history of one site."""
-    found = _site_or_error(request, ctx)
-    if isinstance(found, Response):
-        return found
-    rnd, site = found
+    rnd, site = _site_of(request, ctx)
     rows = history(ctx.db, rnd, site["site_id"], None if _see_all(ctx, rnd) else ctx.user.name)
     if not ctx.user.is_lead:
         rows = [h for h in rows if h["source"] != "adjudication"]
@@ -462,23 +472,21 @@ async def site_history(request: Request, ctx: Ctx) -> Response:
 
 
 # -- archived pages and screenshots -----------------------------------------------------------------------
-def _capture_or_error(request: Request, ctx: Ctx) -> tuple[Round, dict] | Response:
+def _capture_of(request: Request, ctx: Ctx) -> tuple[Round, dict]:
+    """The round and capture a URL names, if this user may open them (else Refused)."""
     rnd = _round(ctx, request.path_params["rid"])
     cap = archive.capture(ctx.db, rnd, request.path_params["cid"]) if rnd is not None else None
     if cap is None:
-        return error(request, ctx, 404, "No such capture.")
+        raise Refused(404, "No such capture.")
     if not _may_open(ctx, rnd, cap["site_id"]):
-        return error(request, ctx, 403, "This site is not assigned to you.")
+        raise Refused(403, "This site is not assigned to you.")
     return rnd, cap
 
 
 @page()
 async def archived(request: Request, ctx: Ctx) -> Response:
     """An archived page as stored, sandboxed."""
-    found = _capture_or_error(request, ctx)
-    if isinstance(found, Response):
-        return found
-    rnd, cap = found
+    rnd, cap = _capture_of(request, ctx)
     stored = await run_in_threadpool(archive.load_stored, ctx.db, rnd, cap)
     if stored is None:
         return error(request, ctx, 404, "The stored copy of this page cannot be read.")
@@ -492,10 +500,7 @@ async def archived(request: Request, ctx: Ctx) -> Response:
 @page()
 async def archived_source(request: Request, ctx: Ctx) -> Response:
     """An archived page's source as text."""
-    found = _capture_or_error(request, ctx)
-    if isinstance(found, Response):
-        return found
-    rnd, cap = found
+    rnd, cap = _capture_of(request, ctx)
     stored = await run_in_threadpool(archive.load_stored, ctx.db, rnd, cap)
     if stored is None:
         return error(request, ctx, 404, "The stored copy of this page cannot be read.")
@@ -521,9 +526,7 @@ async def screenshot(request: Request, ctx: Ctx) -> Response:
 @page("lead")
 async def queue_page(request: Request, ctx: Ctx) -> Response:
     """The disagreement queue."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     titles = {c.id: c.title for c in ctx.rubric.judged}
     items = [{"site": q.site_id, "criterion": q.criterion, "title": titles[q.criterion], "suggested": q.suggested,
               "grades": [{"reviewer": g["reviewer"], "level": show_level(g["level"], g["cannot_assess"]),
@@ -536,9 +539,7 @@ async def queue_page(request: Request, ctx: Ctx) -> Response:
 @form_action("lead")
 async def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
     """The lead's decision on a cell."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     site_id, criterion = str(form.get("site_id", "")), str(form.get("criterion", ""))
     try:
         level = int(str(form.get("level", "")))
@@ -555,9 +556,7 @@ async def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
 @page("lead")
 async def assignments_page(request: Request, ctx: Ctx) -> Response:
     """The site x reviewer assignment grid."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     people = [u for u in list_users(ctx.db) if u.active]
     pairs = assignment_pairs(ctx.db, rnd)
     sites = [{"id": s["site_id"], "name": s["name"].get("en") or s["site_id"],
@@ -570,9 +569,7 @@ async def assignments_page(request: Request, ctx: Ctx) -> Response:
 @form_action("lead")
 async def assignments_save(request: Request, ctx: Ctx, form) -> Response:
     """Save the assignment grid."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     if rnd.kind == "historical":
         return error(request, ctx, 400, "A historical round has no assignments.")
     people = {u.name for u in list_users(ctx.db) if u.active}
@@ -592,9 +589,7 @@ async def assignments_save(request: Request, ctx: Ctx, form) -> Response:
 @form_action("lead")
 async def settings_save(request: Request, ctx: Ctx, form) -> Response:
     """Save the round's blind-mode setting."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     set_blind(ctx.db, rnd, form.get("blind") == "on", ctx.user.name)
     return _redirect(f"/rounds/{rnd.id}", "settings")
 
@@ -602,9 +597,7 @@ async def settings_save(request: Request, ctx: Ctx, form) -> Response:
 @page("lead")
 async def agreement_page(request: Request, ctx: Ctx) -> Response:
     """The round's agreement figures."""
-    rnd = _round(ctx, request.path_params["rid"])
-    if rnd is None:
-        return error(request, ctx, 404, "No such round.")
+    rnd = _round_of(request, ctx)
     table = stored_agreement(ctx.db, rnd)
     rows = [{"criterion": c, "title": t, "values": table.get(c, {})}
             for c, t in [(c.id, c.title) for c in ctx.rubric.judged] + [("*", "All criteria")]]

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy import and_, select
 
 from crawler.decode import decode_with
+from crawler.documents import HTML_TYPES, media_type
 from crawler.warc import read_record
 from survey import schema
 from survey.db import Database, Round
@@ -49,7 +50,7 @@ class Stored:
     @property
     def filename(self) -> str:
         """A download's file name: the capture's number and a suffix for its type, nothing from the page."""
-        return f"capture-{int(self.capture['id'])}.{DOWNLOAD_SUFFIXES.get(_base_type(self.capture['content_type']), 'bin')}"
+        return f"capture-{int(self.capture['id'])}.{DOWNLOAD_SUFFIXES.get(media_type(self.capture['content_type']), 'bin')}"
 
 
 def _inside(base: Path, relative: str) -> Path | None:
@@ -80,14 +81,10 @@ def site_captures(db: Database, rnd: Round, site_id: str) -> list[dict]:
     out = []
     for r in rows:
         d = dict(r)
-        d["html"] = _base_type(d["content_type"]) in ("text/html", "application/xhtml+xml")
+        d["html"] = media_type(d["content_type"]) in HTML_TYPES
         d["stored"] = bool(d.pop("warc_path"))
         out.append(d)
     return out
-
-
-def _base_type(content_type: str) -> str:
-    return (content_type or "").split(";")[0].strip().lower()
 
 
 def load_stored(db: Database, rnd: Round, cap: dict) -> Stored | None:
@@ -101,8 +98,7 @@ def load_stored(db: Database, rnd: Round, cap: dict) -> Stored | None:
         record = read_record(path, int(cap["warc_offset"]))
     except (OSError, ValueError):
         return None
-    base = _base_type(cap["content_type"])
-    media = INLINE_TYPES.get(base)
+    media = INLINE_TYPES.get(media_type(cap["content_type"]))
     if media is None:
         return Stored(record.body, "application/octet-stream", True, cap)
     if media.startswith("text/"):
