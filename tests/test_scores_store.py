@@ -82,6 +82,23 @@ def test_a_changed_traffic_figure_is_a_conflict_unless_replaced(small, tmp_path)
     assert import_traffic(db, rnd, path, "rank", replace=True).written == 1
 
 
+def test_cli_lists_traffic_conflicts_writes_nothing_and_replaces_when_asked(small, tmp_path):
+    db, rnd, _ = small
+    path = tmp_path / "t.csv"
+    path.write_text("site_id,value\nsite-0,10\nsite-1,20\n", encoding="utf-8")
+    assert cli("traffic", "import", path, "--metric", "rank", "--db", db.path).returncode == 0
+    before = db_digest(db.path)
+    path.write_text("site_id,value\nsite-0,10\nsite-1,21\nsite-2,30\n", encoding="utf-8")
+    r = cli("traffic", "import", path, "--metric", "rank", "--db", db.path)
+    assert r.returncode == 1 and "Traceback" not in r.stderr
+    assert f"{path}: row 3: site-1 has rank 20 stored, the file says 21" in r.stderr
+    assert "1 figure(s) differ from the stored ones; nothing was written" in r.stderr and "--replace" in r.stderr
+    assert db_digest(db.path) == before  # not even the new site-2 figure
+    r = cli("traffic", "import", path, "--metric", "rank", "--replace", "--db", db.path)
+    assert r.returncode == 0, r.stderr
+    assert sorted(import_traffic(db, rnd, path, "rank").conflicts) == [] and db_digest(db.path) != before
+
+
 def test_cli_refuses_a_malformed_traffic_file_and_keeps_the_database(small, tmp_path):
     db, rnd, _ = small
     good = tmp_path / "good.csv"
@@ -159,6 +176,13 @@ def test_cli_un_import_reports_a_bad_file_with_exit_code_2(db_path, tmp_path):
     r = cli("un", "import", bad, "--db", db_path)
     assert r.returncode == 2 and r.stderr.startswith(f"error: {bad}:1: Happiness: unknown column") and "Traceback" not in r.stderr
     assert db_digest(db_path) == before
+    changed = _un_csv(tmp_path / "egdi-2018.csv", ["country-code", "country-name", "e-gov-rank", "e-gov-index"],
+                      [["KAZ", "Kazakhstan", "39", "0.7600"]])
+    r = cli("un", "import", changed, "--db", db_path)
+    assert r.returncode == 1 and "egdi-2018.csv row 2: KAZ 2018 differs from the stored figures" in r.stderr
+    assert db_digest(db_path) == before
+    r = cli("un", "import", changed, "--replace", "--db", db_path)
+    assert r.returncode == 0 and "Stored 1 country-year row(s)" in r.stdout, r.stderr
 
 
 @pytest.mark.shared

@@ -35,6 +35,20 @@ class WorkFailed(Exception):
     """The work could not be completed (exit code 1); the message says what and what to do."""
 
 
+def refuse_conflicts(conflicts: list, what: str, source: Path | None = None, *, history: bool = False) -> None:
+    """List an import's conflicts with what is stored (one line each) and fail: an import writes all or nothing.
+
+    `what` names the conflicting things ("grade(s) differ from the stored ones"); `source`, when given, starts
+    each line, so that a reviewer can find the row in the file; `history` says that replaced values are kept.
+    """
+    if not conflicts:
+        return
+    for c in conflicts:
+        console.print(f"{source}: {c}" if source else str(c))
+    kept = " (every change is kept in the history)" if history else ""
+    raise WorkFailed(f"{len(conflicts)} {what}; nothing was written. Re-run with --replace to overwrite them{kept}.")
+
+
 SitesOpt = Annotated[Path, typer.Option("--sites", help="The sites file.", show_default=True)]
 RubricOpt = Annotated[Optional[Path], typer.Option("--rubric", help="The rubric file (default: the 2010 ministry rubric).")]
 DbOpt = Annotated[str, typer.Option("--db", help="The round database: a file path or an SQLAlchemy URL.", show_default=True)]

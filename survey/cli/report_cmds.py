@@ -9,7 +9,7 @@ import typer
 
 from rubric.yamlfile import InputError
 from survey.cli.app import __version__, app
-from survey.cli.common import DbOpt, Opts, RoundOpt, RubricOpt, SitesOpt, WorkFailed, console, out
+from survey.cli.common import DbOpt, Opts, RoundOpt, RubricOpt, SitesOpt, WorkFailed, console, out, refuse_conflicts
 
 traffic_app = typer.Typer(no_args_is_help=True, help="Traffic figures per site, graded by quintile when scoring.")
 un_app = typer.Typer(no_args_is_help=True, help="The UN E-Government Survey's indices, for the report's country context.")
@@ -224,11 +224,8 @@ def traffic_import(file: Annotated[Path, typer.Argument(help="CSV with site_id a
     opts = Opts(sites, rubric, db, round)
     rnd = opts.round()
     result = import_traffic(opts.db(), rnd, file, metric, replace=replace)
-    if result.conflicts:
-        for c in result.conflicts:
-            console.print(c)
-        raise WorkFailed(f"{len(result.conflicts)} figure(s) differ from the stored ones; nothing was written "
-                         "(pass --replace to overwrite them)")
+    if not replace:  # replaced: the conflicts were overwritten, as asked
+        refuse_conflicts(result.conflicts, "figure(s) differ from the stored ones", file)
     out.print(f"Stored {result.written} {metric} figure(s) for round {rnd.name} ({result.unchanged} unchanged); "
               "run `egov-survey score` to grade them")
 
@@ -245,10 +242,7 @@ def un_import(files: Annotated[list[Path], typer.Argument(help="UN E-Government 
     result = import_un(Database(db, create=True), files, replace=replace, year=year, countries=country)
     for u in result.unmatched:
         console.print(f"skipped {u}: country name not recognised (add an ISO alpha-3 column)")
-    if result.conflicts:
-        for c in result.conflicts:
-            console.print(c)
-        raise WorkFailed(f"{len(result.conflicts)} row(s) differ from the stored figures; nothing was written "
-                         "(pass --replace to overwrite them)")
+    if not replace:
+        refuse_conflicts(result.conflicts, "row(s) differ from the stored figures")
     out.print(f"Stored {result.written} country-year row(s) ({result.unchanged} unchanged) for "
               f"{', '.join(map(str, result.years)) or 'no year'}")

@@ -10,7 +10,7 @@ import typer
 
 from rubric.yamlfile import InputError
 from survey.cli.app import app, review_app
-from survey.cli.common import (DbOpt, Opts, RoundOpt, RubricOpt, SitesOpt, WorkFailed, console, out)
+from survey.cli.common import DbOpt, Opts, RoundOpt, RubricOpt, SitesOpt, out, refuse_conflicts
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -66,11 +66,8 @@ def review_import(file: Annotated[Path, typer.Argument(help="A filled grading sh
     rows = read_sheet(file, opts.db().site_ids(rnd), [c.id for c in rub.judged], reviewer=reviewer,
                       scale=(rub.scale.min, rub.scale.max))
     report = import_rows(opts.db(), rnd, rows, reviewer, replace=replace)
-    if report.conflicts and not replace:
-        for c in report.conflicts:
-            console.print(f"{file}: {c}", soft_wrap=True)
-        raise WorkFailed(f"{len(report.conflicts)} conflict(s) with stored grades; nothing was written. "
-                         "Re-run with --replace to overwrite them (every change is kept in the history).")
+    if not replace:
+        refuse_conflicts(report.conflicts, "conflict(s) with stored grades", file, history=True)
     update_agreement(opts.db(), rnd, rub)
     out.print(f"Imported {report.written} grade(s) for {reviewer} into round {rnd.name} ({report.unchanged} unchanged).")
 
@@ -217,11 +214,8 @@ def import_round(file: Annotated[Path, typer.Argument(help="A past study's grade
     rub = opts.rubric()
     result = import_historical_round(opts.db(create=True), file, round, date, rub, reviewer=reviewer, replace=replace,
                                      title=title)
-    if result.conflicts and not replace:
-        for c in result.conflicts:
-            console.print(f"{file}: {c}", soft_wrap=True)
-        raise WorkFailed(f"{len(result.conflicts)} conflict(s) with the stored historical grades; nothing was written. "
-                         "Re-run with --replace to overwrite them (every change is kept in the history).")
+    if not replace:
+        refuse_conflicts(result.conflicts, "conflict(s) with the stored historical grades", file, history=True)
     score_round(opts.db(), result.round, rub)
     out.print(f"Round {round} (historical, {result.round.audit_date}): {result.sites} sites, {result.graded} graded "
               f"cells, {result.blank} without a grade; {result.written} written, {result.unchanged} unchanged.")
