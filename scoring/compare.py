@@ -1,10 +1,12 @@
-"""Rounds over time: what changed between two rounds, and a series per site and criterion across several.
+"""Rounds over time: what changed between two rounds, a series per site and criterion, and each round's means.
 
 A comparison works on plain snapshots of rounds (final levels with provenance, index scores, ranks) and
 matches sites by id and criteria by id. Only cells graded in both rounds have a delta; a cell graded in one
 round only is counted as not comparable, never as a change from or to zero. Sites present in one round only
 are listed as new or vanished. Warnings flag what makes a comparison weaker: a different rubric or rubric
-version, criteria that exist in one round only, few cells graded in both.
+version, criteria that exist in one round only, few cells graded in both. The means of every round, each
+over its own graded sites (`trend`), follow a country's sites over many rounds even where the sites
+themselves changed (a 2010 study of twenty ministries, a later audit of today's); they are not paired changes.
 """
 
 from __future__ import annotations
@@ -159,3 +161,26 @@ def series(snapshots: Sequence[Snapshot]) -> dict[tuple[str, str], list[float | 
     """Each (site, criterion)'s final level in every snapshot, in order (None where absent or ungraded)."""
     keys = sorted({k for s in snapshots for k in s.cells})
     return {k: [s.cells.get(k, (None, "missing"))[0] for s in snapshots] for k in keys}
+
+
+@dataclass(frozen=True)
+class RoundMean:
+    """One round's grades of one criterion: how many sites it had, how many were graded, their mean."""
+
+    round: str
+    date: str
+    criterion: str
+    sites: int
+    graded: int
+    mean: float | None
+
+
+def trend(snapshots: Sequence[Snapshot], criteria: Sequence[str]) -> list[RoundMean]:
+    """Each criterion's mean final level in every snapshot, in the order given, over that round's graded sites."""
+    out = []
+    for snap in snapshots:
+        for cid in criteria:
+            levels = [snap.cells[(sid, cid)][0] for sid in snap.sites
+                      if (sid, cid) in snap.cells and snap.cells[(sid, cid)][0] is not None]
+            out.append(RoundMean(snap.name, snap.date, cid, len(snap.sites), len(levels), _mean(levels)))
+    return out

@@ -2,7 +2,7 @@
 
 The long table (one row per site x criterion) is the stable interface for analysts (docs/export.md); the
 other tables are the report's own: the wide site x criterion matrix, the ranking, the distributions, the
-comparison with the previous round, traffic figures with their grades, reviewer agreement, technical
+comparison with the previous round, every round's means by criterion, traffic figures with their grades, reviewer agreement, technical
 indicators and the UN context. Values are machine-readable (dots for decimals, ids beside names) and every
 grade carries its provenance. Text cells that a spreadsheet would run as a formula are defused.
 """
@@ -24,14 +24,14 @@ from survey import schema
 from survey.db import Database, Round
 from survey.tables import LONG_COLUMNS, long_table
 
-TABLES = ("long", "wide", "ranking", "distributions", "comparison", "traffic", "agreement", "technical", "un")
+TABLES = ("long", "wide", "ranking", "distributions", "comparison", "rounds", "traffic", "agreement", "technical", "un")
 Table = tuple[list[str], list[dict[str, Any]]]
 
 
 def report_tables(db: Database, rnd: Round, rubric: Rubric, *, compare_with: str | None = None,
                   only: tuple[str, ...] = TABLES) -> dict[str, Table]:
     """The report's tables as (columns, rows), machine-readable."""
-    from survey.report import previous_round, shown_criteria, snapshot
+    from survey.report import previous_round, round_trend, shown_criteria, snapshot
     from scoring.compare import compare
 
     out: dict[str, Table] = {}
@@ -99,6 +99,10 @@ def report_tables(db: Database, rnd: Round, rubric: Rubric, *, compare_with: str
                                  "previous_level": b_level, "previous_provenance": b_prov, "level": a_level,
                                  "provenance": a_prov, "delta": delta, "status": status})
         out["comparison"] = (cols, rows)
+    if "rounds" in only:
+        out["rounds"] = (["round", "audit_date", "criterion", "sites", "graded", "mean"],
+                         [{"round": m.round, "audit_date": m.date, "criterion": m.criterion, "sites": m.sites,
+                           "graded": m.graded, "mean": m.mean} for m in round_trend(db, rnd, rubric, [c.id for c in criteria])])
     if "traffic" in only:
         stat = {c.id for c in criteria if c.kind == "statistical"}
         cols = ["site_id", "metric", "value", "source", "period", "note", "grade", "provenance", "grade_detail"]

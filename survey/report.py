@@ -21,7 +21,7 @@ from sqlalchemy import select
 from reports import charts
 from reports.i18n import translations
 from rubric.model import Criterion, Rubric
-from scoring.compare import Comparison, Snapshot, compare
+from scoring.compare import Comparison, RoundMean, Snapshot, compare, trend
 from scoring.final import POLICY
 from scoring.index import criterion_stats, level_bin
 from scoring.traffic import METRICS
@@ -179,6 +179,17 @@ def previous_round(db: Database, rnd: Round) -> Round | None:
     return max(earlier, key=lambda r: (r.audit_date, r.id)) if earlier else None
 
 
+TREND_ROUNDS = 8  # rounds in the table of every round's means: the latest ones, this round last
+
+
+def round_trend(db: Database, rnd: Round, rubric: Rubric, criteria: list[str]) -> list[RoundMean]:
+    """Each criterion's mean in every graded round up to this one (the latest TREND_ROUNDS), oldest first."""
+    earlier = sorted((r for r in db.rounds() if (r.audit_date, r.id) <= (rnd.audit_date, rnd.id)),
+                     key=lambda r: (r.audit_date, r.id))
+    snaps = [s for s in (snapshot(db, r, rubric) for r in earlier) if s.cells]
+    return trend(snaps[-TREND_ROUNDS:], criteria)
+
+
 # -- the report -------------------------------------------------------------------------------------------
 def report_data(db: Database, rnd: Round, rubric: Rubric, *, lang: str = "en", compare_with: str | None = None,
                 compare_rounds: bool = True, version: str = "", thumbnails: bool = True) -> dict[str, Any]:
@@ -224,7 +235,8 @@ def report_data(db: Database, rnd: Round, rubric: Rubric, *, lang: str = "en", c
         "matrix": _matrix(f, raw, criteria, order, names, cells, scored),
         "ranking": _ranking(f, raw, order, names, comparison, index_ids, rubric),
         "distributions": _distributions(f, raw, criteria, sites),
-        "comparison": _comparison(f, comparison, prev, names, rubric),
+        "comparison": {**_comparison(f, comparison, prev, names, rubric),
+                       "trend": _trend(f, db, rnd, rubric, criteria) if comparison is not None else None},
         "context": country,
         "agreement": _agreement(f, raw, rubric),
         "technical": _technical(f, raw, order, names),
@@ -434,6 +446,26 @@ def _comparison(f: Fmt, cmp: Comparison | None, prev: Round | None, names: dict,
                    "ranks": f"{s.before_rank or '–'} → {s.after_rank or '–'}"} for s in cmp.sites],
         "new_sites": [names.get(s, s) for s in cmp.new_sites],
         "vanished_sites": [prev_names.get(s, s) for s in cmp.vanished_sites],
+    }
+
+
+def _trend(f: Fmt, db: Database, rnd: Round, rubric: Rubric, criteria: list) -> dict | None:
+    """Every round's means, criterion by criterion: shown when there are more rounds than the two compared."""
+    _ = f._
+    means = round_trend(db, rnd, rubric, [c.id for c in criteria])
+    rounds = list(dict.fromkeys((m.round, m.date) for m in means))
+    if len(rounds) < 3:
+        return None
+    cell = {(m.round, m.criterion): m for m in means}
+    return {
+        "rounds": [{"name": name, "date": f.date(date)} for name, date in rounds],
+        "rows": [{"title": _(c.title.strip()), "cells": [
+            {"mean": f.dec(m.mean), "graded": _("%(graded)s of %(sites)s graded") % {
+                "graded": f.int(m.graded), "sites": f.int(m.sites)}}
+            for m in (cell[(name, c.id)] for name, _date in rounds)]} for c in criteria],
+        "note": _("Each round's mean over the sites it graded. Rounds may cover different sites (the 2010 study "
+                  "graded few of its cells), so these means show the general direction, not changes of the same "
+                  "sites; those are above."),
     }
 
 

@@ -115,3 +115,28 @@ def test_demo_report_has_every_section_with_data(demo):
     assert len(soup.select("article.scorecard")) == len(load_specs())
     for kind in ("xlsx", "csv"):
         assert paths[kind].exists()
+
+
+def test_demo_follows_every_criterions_mean_from_the_2010_study(demo):
+    import csv
+
+    from survey.demo.context import STUDY2010
+
+    _, paths = demo
+    db = Database(paths["database"])
+    assert [(r.name, r.kind) for r in db.rounds()][:2] == [("2010", "historical"), ("demo-2022", "historical")]
+    study = list(csv.DictReader(STUDY2010.open(encoding="utf-8")))
+    sites = len({r["site_id"] for r in study})
+    soup = BeautifulSoup(paths["html"].read_text(encoding="utf-8"), "html.parser")
+    table = soup.select_one("#comparison table.trend")
+    assert [th.contents[0].strip() for th in table.select("thead th")[1:]] == ["2010", "demo-2022", "demo"]
+    rows = {tr.td.get_text(): [td.get_text(" ", strip=True) for td in tr.select("td")[1:]] for tr in table.select("tbody tr")}
+    for title, criterion in (("Languages", "languages"), ("Transparency", "transparency"), ("Forms", "forms")):
+        grades = [float(r["grade"]) for r in study if r["criterion"] == criterion and r["grade"]]
+        mean = f"{sum(grades) / len(grades):.2f}" if grades else "–"
+        assert rows[title][0] == f"{mean} {len(grades)} of {sites} graded", title
+    assert rows["Languages"][2].endswith(f"{len(load_specs())} of {len(load_specs())} graded")
+    with (paths["csv"] / "rounds.csv").open(encoding="utf-8") as fh:
+        exported = list(csv.DictReader(fh))
+    assert {r["round"] for r in exported} == {"2010", "demo-2022", "demo"}
+    assert sum(int(r["graded"]) for r in exported if r["round"] == "2010") == sum(1 for r in study if r["grade"])

@@ -15,6 +15,7 @@ import survey
 from rubric import load_rubric
 from survey import schema
 from survey.db import Database
+from survey.exports import TABLES
 from survey.scores import score_round
 from survey.synthetic import build_round
 from tests.conftest import REPO
@@ -66,7 +67,7 @@ def test_export_writes_each_table_and_defuses_formulas(scored, tmp_path):
     notes = [row["reviewer_notes"] for row in csv.DictReader(io.StringIO(r.stdout)) if row["site_id"] == "site-00003"]
     assert any(n.startswith("alice: =HYPERLINK") for n in notes)  # inside the text, not at its start: harmless
     r = cli("export", "--table", "all", "--format", "csv", "--output", tmp_path / "t", "--db", db.path, "--round", "synthetic")
-    assert r.returncode == 0 and len(list((tmp_path / "t").glob("*.csv"))) == 9
+    assert r.returncode == 0 and len(list((tmp_path / "t").glob("*.csv"))) == len(TABLES)
     r = cli("export", "--table", "colours", "--db", db.path)
     assert r.returncode == 2 and "--table colours" in r.stderr
 

@@ -89,14 +89,15 @@ def test_the_contents_give_the_page_each_section_starts_on(printed):
 def test_the_tables_are_exported_as_csv_and_xlsx(printed):
     out, db = printed
     names = {p.stem for p in (out / "tables").glob("*.csv")}
-    assert names == {"long", "wide", "ranking", "distributions", "comparison", "traffic", "agreement", "technical", "un"}
+    assert names == {"long", "wide", "ranking", "distributions", "comparison", "rounds", "traffic", "agreement",
+                     "technical", "un"}
     wide = list(csv.DictReader(open(out / "tables" / "wide.csv", encoding="utf-8")))
     assert len(wide) == 30 and {"languages", "languages_provenance", "traffic", "score", "rank"} <= set(wide[0])
     comparison = list(csv.DictReader(open(out / "tables" / "comparison.csv", encoding="utf-8")))
     assert {r["status"] for r in comparison} >= {"improved", "declined", "new", "vanished"}
     wb = load_workbook(out / "tables.xlsx", read_only=True)
-    assert wb.sheetnames == ["long", "wide", "ranking", "distributions", "comparison", "traffic", "agreement",
-                             "technical", "un"]
+    assert wb.sheetnames == ["long", "wide", "ranking", "distributions", "comparison", "rounds", "traffic",
+                             "agreement", "technical", "un"]
     assert wb["ranking"].max_row == 31
 
 

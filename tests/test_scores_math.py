@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rubric import InputError, load_rubric
-from scoring.compare import Snapshot, compare, series
+from scoring.compare import Snapshot, compare, series, trend
 from scoring.index import criterion_stats, index_criteria, level_bin
 from scoring.traffic import choose_metric, quintile_grades, read_traffic_csv
 
@@ -110,3 +110,12 @@ def test_a_comparison_warns_about_different_rubrics_and_thin_overlap():
     after = _snap("new", "2.0", {("a", "languages"): 3, ("a", "forms"): 3, ("b", "forms"): 3})
     codes = [n.code for n in compare(before, after).notes]
     assert codes == ["rubric-differs", "few-common-cells"]
+
+
+def test_each_rounds_means_cover_its_own_graded_sites_and_count_the_blanks():
+    old = _snap("2010", "1.0", {("a", "languages"): 2, ("a", "forms"): None, ("b", "languages"): 3.5,
+                                ("b", "forms"): None}, sites=["a", "b", "c"])  # c: listed, never graded
+    new = _snap("2026", "1.0", {("x", "languages"): 5, ("x", "forms"): 4})  # other sites altogether
+    got = [(m.round, m.criterion, m.sites, m.graded, m.mean) for m in trend([old, new], ["languages", "forms"])]
+    assert got == [("2010", "languages", 3, 2, 2.75), ("2010", "forms", 3, 0, None),
+                   ("2026", "languages", 1, 1, 5), ("2026", "forms", 1, 1, 4)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from survey.cli.common import Opts, console
-from survey.demo.context import add_context, add_previous_round
+from survey.demo.context import add_context, add_previous_round, add_study2010
 from survey.demo.review import add_double_grading
 from survey.demo.server import load_specs, serve, stop
 
@@ -54,7 +54,8 @@ def run_demo(output: Path, *, pdf: bool = True, keep_serving: bool = False) -> d
         sites_path = write_sites_yaml(running, output / "sites.yaml")
         console.print(f"Serving {len(running)} demo sites: " + ", ".join(r.url for r in running))
         opts = Opts(sites_path, None, str(db_path), DEMO_ROUND)
-        add_previous_round(opts.db(create=True), opts.rubric())  # an earlier round for the report to compare with
+        add_study2010(opts.db(create=True), opts.rubric())  # the study's real grades: the first round of the series
+        add_previous_round(opts.db(), opts.rubric())  # an earlier round for the report to compare with
         do_crawl(opts, None, {}, concurrency=len(running))
         do_check(opts)
         rnd, rubric = opts.round(), opts.rubric()
