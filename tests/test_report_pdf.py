@@ -30,14 +30,21 @@ def cli(*args):
     return run_cli(*args, cwd=REPO, timeout=600)
 
 
+def _two_rounds(path, n, seeds):
+    """A scored generated round of n sites, "2026", after a scored earlier one, "2024", that lacks two of them."""
+    rubric = load_rubric()
+    db = Database(path, create=True)
+    prev = build_round(db, rubric, n, name="2024", audit_date="2024-09-01", seed=seeds[0], screenshots=False, drop=2)
+    score_round(db, prev, rubric)
+    rnd = build_round(db, rubric, n, name="2026", **({} if seeds[1] is None else {"seed": seeds[1]}))
+    score_round(db, rnd, rubric)
+    return db, rnd, rubric
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("pdf")
-    rubric = load_rubric()
-    db = Database(tmp / "survey.db", create=True)
-    prev = build_round(db, rubric, 30, name="2024", audit_date="2024-09-01", seed=3, screenshots=False, drop=2)
-    score_round(db, prev, rubric)
-    score_round(db, build_round(db, rubric, 30, name="2026"), rubric)
+    db, _, _ = _two_rounds(tmp / "survey.db", 30, seeds=(3, None))
     r = cli("report", "--db", tmp / "survey.db", "--output", tmp / "report")
     assert r.returncode == 0, r.stderr
     return tmp / "report", db
@@ -112,12 +119,7 @@ def test_bad_report_options_are_input_errors(printed):
 @pytest.fixture(scope="module")
 def small_round(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("parts")
-    rubric = load_rubric()
-    db = Database(tmp / "survey.db", create=True)
-    prev = build_round(db, rubric, 12, name="2024", audit_date="2024-09-01", seed=5, screenshots=False, drop=2)
-    score_round(db, prev, rubric)
-    rnd = build_round(db, rubric, 12, name="2026", seed=6)
-    score_round(db, rnd, rubric)
+    db, rnd, rubric = _two_rounds(tmp / "survey.db", 12, seeds=(5, 6))
     return tmp, report_data(db, rnd, rubric, version="test")
 
 
