@@ -122,15 +122,21 @@ class SiteWarc:
 
     def __init__(self, store: EvidenceStore, site_id: str, max_bytes: int, last_path: str | None):
         self.store, self.site_id, self.max_bytes = store, site_id, max_bytes
-        # Only the numbered successors' suffix: a site id may itself end in digits (office-12345).
-        m = re.fullmatch(rf"warc/{re.escape(site_id)}-(\d{{5}})\.warc\.gz", last_path or "")
+        # Only the numbered successors' suffix: a site id may itself end in digits (office-12345). Successors are
+        # numbered after a dot, which no site id holds, so that no site's successor can take another site's file
+        # name (office.00001 against a site office-00001); a round crawled when the number followed a dash
+        # resumes in its own file and numbers on with a dot.
+        m = re.fullmatch(rf"warc/{re.escape(site_id)}[.-](\d{{5}})\.warc\.gz", last_path or "")
         self.number = int(m.group(1)) if m else 0
+        self.resumed = (self.number, last_path) if m else None  # the file to write on in, whatever its spelling
         self.file: WarcFile | None = None
 
     @property
     def rel(self) -> str:
-        """The current file, relative to the evidence folder: warc/<site>.warc.gz, then warc/<site>-00001.warc.gz, ..."""
-        return f"warc/{self.site_id}" + (f"-{self.number:05d}" if self.number else "") + ".warc.gz"
+        """The current file, relative to the evidence folder: warc/<site>.warc.gz, then warc/<site>.00001.warc.gz, ..."""
+        if self.resumed and self.number == self.resumed[0]:
+            return self.resumed[1]
+        return f"warc/{self.site_id}" + (f".{self.number:05d}" if self.number else "") + ".warc.gz"
 
     def open(self) -> WarcFile:
         if self.file is None:

@@ -154,9 +154,37 @@ def test_a_torn_tail_is_cut_back_to_the_last_indexed_record(tmp_path):
 @pytest.mark.parametrize("site_id,last,resumed", [
     ("mfa", None, "warc/mfa.warc.gz"),
     ("mfa", "warc/mfa.warc.gz", "warc/mfa.warc.gz"),
-    ("mfa", "warc/mfa-00002.warc.gz", "warc/mfa-00002.warc.gz"),
+    ("mfa", "warc/mfa.00002.warc.gz", "warc/mfa.00002.warc.gz"),
+    ("mfa", "warc/mfa-00002.warc.gz", "warc/mfa-00002.warc.gz"),  # as an earlier version named successors
     ("office-12345", "warc/office-12345.warc.gz", "warc/office-12345.warc.gz"),  # digits of the id, not a successor
-    ("office-12345", "warc/office-12345-00001.warc.gz", "warc/office-12345-00001.warc.gz"),
+    ("office-12345", "warc/office-12345.00001.warc.gz", "warc/office-12345.00001.warc.gz"),
 ])
 def test_a_resumed_crawl_writes_on_in_the_file_it_stopped_in(site_id, last, resumed):
-    assert SiteWarc(None, site_id, 1_000_000, last).rel == resumed
+    warc = SiteWarc(None, site_id, 1_000_000, last)
+    assert warc.rel == resumed
+    warc.roll()  # its successor is numbered after a dot, whichever spelling the file before it had
+    assert warc.rel == f"warc/{site_id}.{(warc.number):05d}.warc.gz" and warc.number >= 1
+
+
+def test_a_sites_numbered_successor_never_takes_another_sites_file(tmp_path, serve):
+    import base64
+    import random
+
+    from tests.crawlsite import crawl, page
+
+    rng = random.Random(7)
+    filler = lambda: base64.b64encode(rng.randbytes(300_000)).decode()  # noqa: E731  (gzip cannot shrink it)
+    big = serve({"/": page("".join(f"<a href='/p{i}'>p{i}</a>" for i in range(8))),
+                 **{f"/p{i}": page(f"<p>{filler()}</p>") for i in range(8)}})
+    small = serve({"/": page("<a href='/a'>a</a>"), "/a": page("<p>a</p>")})
+    # "office" rolls over past 1 MB; its successor must not be the file of the site "office-00001".
+    done = crawl(tmp_path, [{"id": "office", "url": big.url}, {"id": "office-00001", "url": small.url}],
+                 {"warc_max_bytes": 1_000_000, "max_pages": 20})
+    files = {c["site_id"]: set() for c in done.captures}
+    for c in done.captures:
+        files[c["site_id"]].add(c["warc_path"])
+        record = read_record(done.db.evidence_dir(done.round) / c["warc_path"], c["warc_offset"])
+        assert record.url == c["url"], c
+    assert len(files["office"]) >= 2 and files["office"].isdisjoint(files["office-00001"])
+    assert files["office-00001"] == {"warc/office-00001.warc.gz"}
+    assert "warc/office.00001.warc.gz" in files["office"]
