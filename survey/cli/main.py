@@ -73,6 +73,22 @@ def run_all(sites: SitesOpt = Path("sites.yaml"), rubric: RubricOpt = None, db: 
 app.command("run")(run_all)
 
 
+def _program() -> str:
+    """How to call this program from here: `egov-survey` where it is on PATH, else its path (say .venv/bin/...)."""
+    import os
+    import shutil
+    import sys
+
+    mine = Path(sys.executable).parent / "egov-survey"
+    found = shutil.which("egov-survey")
+    if mine.exists() and (found is None or Path(found).resolve() != mine.resolve()):
+        try:
+            return os.path.relpath(mine)
+        except ValueError:  # another drive, on Windows
+            return str(mine)
+    return "egov-survey"
+
+
 @app.command()
 def demo(output: Annotated[Path, typer.Option("--output", "-o", help="Folder for the demo's database and reports.")] = Path("demo-output"),
          pdf: Annotated[bool, typer.Option("--pdf/--no-pdf", help="Also print the PDF report.")] = True,
@@ -84,8 +100,9 @@ def demo(output: Annotated[Path, typer.Option("--output", "-o", help="Folder for
     # The report step has printed the report paths; add what it did not.
     out.print(f"Demo database: {paths['database'].resolve()}")
     out.print(f"Demo sites file: {paths['sites'].resolve()}")
-    out.print(f"To grade in the browser: `egov-survey users add NAME --role lead --db {paths['database']}`, "
-              f"then `egov-survey serve --db {paths['database']}`.")
+    prog = _program()
+    out.print(f"To grade in the browser: `{prog} users add NAME --role lead --db {paths['database']}`, "
+              f"then `{prog} serve --db {paths['database']}`.")
 
 
 @app.command()
