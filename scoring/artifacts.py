@@ -233,6 +233,8 @@ def _normal(text: str) -> str:
     if text and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
         return text
     return " ".join(text.split())
+
+
 _HEADINGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
 _MENU_TAGS = ("nav", "header", "footer")
 _LIST_TAGS = ("ul", "ol")
@@ -248,13 +250,17 @@ def _outline(tree, base_url: str) -> Outline:
     words = " ".join(_TEXT_NODES(root)).split()
     text = " ".join(words)
     anchors, headings = [], []
+    areas = set()  # the <area> elements among the anchors (image maps are rare): told apart without a tag read
     found: dict[str, list] = {"base": [], "form": [], "time": []}
     rows = items = 0
     lists: dict[object, bool] = {}  # list element -> whether its items are entries (not a menu's)
     for el in root.iter(*_BODY_TAGS):
         tag = el.tag
-        if tag == "a" or tag == "area":
+        if tag == "a":
             anchors.append(el)
+        elif tag == "area":
+            anchors.append(el)
+            areas.add(el)
         elif tag == "li":
             parent = el.getparent()
             counts = lists.get(parent)
@@ -322,11 +328,15 @@ def _outline(tree, base_url: str) -> Outline:
             cache[href] = url
         if not url:
             continue
-        if len(el):
-            label = _normal(text_content(el)) if el.tag == "a" else ""
+        if areas and el in areas:  # an image map's area has no text of its own
+            label = ""
+        elif len(el):
+            label = _normal(text_content(el))
         else:
             label = el.text
-            label = _normal(label) if label and el.tag == "a" else ""
+            # _normal inline: most links hold one plain text that needs nothing done.
+            if label and not (label.isprintable() and "  " not in label and label[0] != " " and label[-1] != " "):
+                label = " ".join(label.split())
         if not label:
             label = el.get("title") or el.get("aria-label") or ""
             if not label:

@@ -307,6 +307,16 @@ class SiteIndex:
     def page_topics(self, page: Page) -> frozenset[str]:
         return self._page_topics.get(id(page), frozenset())
 
+    @cached_property
+    def _topic_pages(self) -> dict[str, list[Page]]:
+        """The pages about each topic, in page order: one pass over the pages instead of one per topic asked."""
+        out: dict[str, list[Page]] = defaultdict(list)
+        topics_of = self._page_topics
+        for p in self.pages:
+            for t in topics_of.get(id(p), ()):
+                out[t].append(p)
+        return out
+
     # -- topics --------------------------------------------------------------------------------------------
     @cached_property
     def _link_topics(self) -> dict[str, list[tuple[Page, PageLink, frozenset[str]]]]:
@@ -342,7 +352,7 @@ class SiteIndex:
                 seen[link.url] = (p, link)
         view.links = sorted(seen.values(), key=lambda pl: (not self.in_menu(pl[1]), pl[0].depth))
         view.menu = any(self.in_menu(link) for _, link in view.links)
-        view.pages = [p for p in self.pages if topic in self.page_topics(p)]
+        view.pages = list(self._topic_pages.get(topic, ()))
         for p in view.pages:
             for link in self._page_docs(p):
                 view.docs.setdefault(link.url, (p, link))
@@ -474,10 +484,17 @@ class SiteIndex:
             out[id(self.pages[0])] = self.pages[0]
         return list(out.values())[:15]
 
+    @property
+    def _hostless(self) -> list[tuple[Page, PageLink]]:
+        """The distinct targets without a host (mailto:, tel: and the like), each with its first page and link,
+        in the order met: what the contact details are read from, without a pass over every target."""
+        return self._by_host.get("", [])
+
     @cached_property
     def emails(self) -> dict[str, Page]:
         out: dict[str, Page] = {}
-        for url, (p, _) in self.first_links.items():
+        for p, link in self._hostless:
+            url = link.url
             if url.startswith("mailto:"):
                 addr = url[7:].split("?")[0].strip().lower()
                 if "@" in addr:
@@ -490,7 +507,8 @@ class SiteIndex:
     @cached_property
     def phones(self) -> dict[str, Page]:
         out: dict[str, Page] = {}
-        for url, (p, _) in self.first_links.items():
+        for p, link in self._hostless:
+            url = link.url
             if url.startswith("tel:"):
                 out.setdefault(re.sub(r"\D", "", url), p)
         for p in self.contact_pages:
