@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date as Date
 from functools import wraps
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 from urllib.parse import quote, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -113,7 +113,7 @@ class Ctx:
     user: User | None
 
 
-Handler = Callable[..., Awaitable[Response]]
+Handler = Callable[..., Response]
 
 
 def _ctx(request: Request) -> Ctx:
@@ -139,6 +139,15 @@ class Refused(Exception):
         self.status, self.text = status, text
 
 
+def _answer(fn: Handler, request: Request, ctx: Ctx, *form) -> Response:
+    """A handler's answer, worked out in a worker thread (the database and the templates block; the event loop
+    goes on serving other reviewers meanwhile); a refusal becomes its error page."""
+    try:
+        return fn(request, ctx, *form)
+    except Refused as refused:
+        return error(request, ctx, refused.status, refused.text)
+
+
 def page(role: str | None = None) -> Callable[[Handler], Handler]:
     """A GET page for logged-in users (of `role`, if given); others go to the login form."""
 
@@ -150,10 +159,7 @@ def page(role: str | None = None) -> Callable[[Handler], Handler]:
                 return RedirectResponse(f"/login?next={quote(_safe_next(request.url.path), safe='/')}", status_code=303)
             if role == "lead" and not ctx.user.is_lead:
                 return error(request, ctx, 403, "Only the lead can open this page.")
-            try:
-                return await fn(request, ctx)
-            except Refused as refused:
-                return error(request, ctx, refused.status, refused.text)
+            return await run_in_threadpool(_answer, fn, request, ctx)
 
         return endpoint
 
@@ -179,10 +185,7 @@ def form_action(role: str | None = None, anonymous: bool = False) -> Callable[[H
                     return RedirectResponse("/login", status_code=303)
                 if role == "lead" and not ctx.user.is_lead:
                     return error(request, ctx, 403, "Only the lead can do this.")
-            try:
-                return await fn(request, ctx, form)
-            except Refused as refused:
-                return error(request, ctx, refused.status, refused.text)
+            return await run_in_threadpool(_answer, fn, request, ctx, form)
 
         endpoint.csrf_protected = True  # type: ignore[attr-defined]
         return endpoint
@@ -255,17 +258,17 @@ def _set_cookie(request: Request, response: Response, session: Session) -> None:
 
 
 @form_action(anonymous=True)
-async def login_submit(request: Request, ctx: Ctx, form) -> Response:
+def login_submit(request: Request, ctx: Ctx, form) -> Response:
     """Check the password (rate limited) and start a session."""
     name = str(form.get("name", "")).strip()[:100]
     password = str(form.get("password", ""))
     client = request.client.host if request.client else ""
-    wait = await run_in_threadpool(login_locked, ctx.db, name, client)
+    wait = login_locked(ctx.db, name, client)
     if wait:
         minutes = max(1, (wait + 59) // 60)
         return _login_form(request, ctx, 429, f"Too many failed attempts. Try again in {minutes} minute(s).", name)
-    user = await run_in_threadpool(verify_password, ctx.db, name, password)
-    await run_in_threadpool(record_login, ctx.db, name, client, user is not None)
+    user = verify_password(ctx.db, name, password)
+    record_login(ctx.db, name, client, user is not None)
     if user is None:
         return _login_form(request, ctx, 401, "Wrong name or password.", name)
     # A new session at login, so a session token planted before login is worth nothing after it.
@@ -277,7 +280,7 @@ async def login_submit(request: Request, ctx: Ctx, form) -> Response:
 
 
 @form_action()
-async def logout(request: Request, ctx: Ctx, form) -> Response:
+def logout(request: Request, ctx: Ctx, form) -> Response:
     """End the session."""
     end_session(ctx.db, request.cookies.get(COOKIE))
     response = RedirectResponse("/login", status_code=303)
@@ -287,7 +290,7 @@ async def logout(request: Request, ctx: Ctx, form) -> Response:
 
 # -- reviewer pages ---------------------------------------------------------------------------------------
 @page()
-async def home(request: Request, ctx: Ctx) -> Response:
+def home(request: Request, ctx: Ctx) -> Response:
     """The rounds with my sites and progress."""
     rows = []
     total = len(ctx.rubric.judged)
@@ -302,7 +305,7 @@ async def home(request: Request, ctx: Ctx) -> Response:
 
 
 @page()
-async def round_page(request: Request, ctx: Ctx) -> Response:
+def round_page(request: Request, ctx: Ctx) -> Response:
     """A round's sites: mine, or all with each reviewer's progress for the lead."""
     rnd = _round_of(request, ctx)
     total = len(ctx.rubric.judged)
@@ -400,7 +403,7 @@ def _site_of(request: Request, ctx: Ctx) -> tuple[Round, dict]:
 
 
 @page()
-async def site_page(request: Request, ctx: Ctx) -> Response:
+def site_page(request: Request, ctx: Ctx) -> Response:
     """The grading page of one site."""
     rnd, site = _site_of(request, ctx)
     try:
@@ -433,7 +436,7 @@ def _parse_grade_form(form, rubric: Rubric) -> tuple[str, dict[str, Any], str]:
 
 
 @form_action()
-async def save_grade(request: Request, ctx: Ctx, form) -> Response:
+def save_grade(request: Request, ctx: Ctx, form) -> Response:
     """Save one criterion's grade, note and evidence URLs."""
     rnd, site = _site_of(request, ctx)
     sid = site["site_id"]
@@ -455,13 +458,13 @@ async def save_grade(request: Request, ctx: Ctx, form) -> Response:
                       note=values["note"], evidence_urls=values["evidence_urls"], source="web", changed_by=ctx.user.name)
         update_agreement(ctx.db, rnd, ctx.rubric)
 
-    await run_in_threadpool(write)
+    write()
     return RedirectResponse(f"/rounds/{rnd.id}/sites/{quote(sid, safe='')}?saved={quote(criterion, safe='')}#c-{criterion}",
                             status_code=303)
 
 
 @page()
-async def site_history(request: Request, ctx: Ctx) -> Response:
+def site_history(request: Request, ctx: Ctx) -> Response:
     """The grade history of one site."""
     rnd, site = _site_of(request, ctx)
     rows = history(ctx.db, rnd, site["site_id"], None if _see_all(ctx, rnd) else ctx.user.name)
@@ -484,10 +487,10 @@ def _capture_of(request: Request, ctx: Ctx) -> tuple[Round, dict]:
 
 
 @page()
-async def archived(request: Request, ctx: Ctx) -> Response:
+def archived(request: Request, ctx: Ctx) -> Response:
     """An archived page as stored, sandboxed."""
     rnd, cap = _capture_of(request, ctx)
-    stored = await run_in_threadpool(archive.load_stored, ctx.db, rnd, cap)
+    stored = archive.load_stored(ctx.db, rnd, cap)
     if stored is None:
         return error(request, ctx, 404, "The stored copy of this page cannot be read.")
     headers = {"content-security-policy": archive.ARCHIVE_CSP, "x-frame-options": "SAMEORIGIN",
@@ -498,10 +501,10 @@ async def archived(request: Request, ctx: Ctx) -> Response:
 
 
 @page()
-async def archived_source(request: Request, ctx: Ctx) -> Response:
+def archived_source(request: Request, ctx: Ctx) -> Response:
     """An archived page's source as text."""
     rnd, cap = _capture_of(request, ctx)
-    stored = await run_in_threadpool(archive.load_stored, ctx.db, rnd, cap)
+    stored = archive.load_stored(ctx.db, rnd, cap)
     if stored is None:
         return error(request, ctx, 404, "The stored copy of this page cannot be read.")
     text, cut = archive.source_text(stored)
@@ -510,7 +513,7 @@ async def archived_source(request: Request, ctx: Ctx) -> Response:
 
 
 @page()
-async def screenshot(request: Request, ctx: Ctx) -> Response:
+def screenshot(request: Request, ctx: Ctx) -> Response:
     """A screenshot file of the round."""
     rnd = _round(ctx, request.path_params["rid"])
     found = archive.screenshot_file(ctx.db, rnd, request.path_params["sid"]) if rnd is not None else None
@@ -524,7 +527,7 @@ async def screenshot(request: Request, ctx: Ctx) -> Response:
 
 # -- the lead's pages -------------------------------------------------------------------------------------
 @page("lead")
-async def queue_page(request: Request, ctx: Ctx) -> Response:
+def queue_page(request: Request, ctx: Ctx) -> Response:
     """The disagreement queue."""
     rnd = _round_of(request, ctx)
     titles = {c.id: c.title for c in ctx.rubric.judged}
@@ -537,7 +540,7 @@ async def queue_page(request: Request, ctx: Ctx) -> Response:
 
 
 @form_action("lead")
-async def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
+def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
     """The lead's decision on a cell."""
     rnd = _round_of(request, ctx)
     site_id, criterion = str(form.get("site_id", "")), str(form.get("criterion", ""))
@@ -546,7 +549,7 @@ async def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
     except ValueError:
         level = None
     try:
-        await run_in_threadpool(adjudicate, ctx.db, rnd, site_id, criterion, level, str(form.get("reason", "")),
+        adjudicate(ctx.db, rnd, site_id, criterion, level, str(form.get("reason", "")),
                                 ctx.user.name, ctx.rubric)
     except InputError as exc:
         return error(request, ctx, 400, "; ".join(exc.lines()))
@@ -554,7 +557,7 @@ async def adjudicate_action(request: Request, ctx: Ctx, form) -> Response:
 
 
 @page("lead")
-async def assignments_page(request: Request, ctx: Ctx) -> Response:
+def assignments_page(request: Request, ctx: Ctx) -> Response:
     """The site x reviewer assignment grid."""
     rnd = _round_of(request, ctx)
     people = [u for u in list_users(ctx.db) if u.active]
@@ -567,7 +570,7 @@ async def assignments_page(request: Request, ctx: Ctx) -> Response:
 
 
 @form_action("lead")
-async def assignments_save(request: Request, ctx: Ctx, form) -> Response:
+def assignments_save(request: Request, ctx: Ctx, form) -> Response:
     """Save the assignment grid."""
     rnd = _round_of(request, ctx)
     if rnd.kind == "historical":
@@ -580,14 +583,14 @@ async def assignments_save(request: Request, ctx: Ctx, form) -> Response:
         if sid in sites and reviewer in people:
             wanted.add((sid, reviewer))
     have = {p for p in assignment_pairs(ctx.db, rnd) if p[1] in people}
-    await run_in_threadpool(assign, ctx.db, rnd, sorted(wanted - have))
+    assign(ctx.db, rnd, sorted(wanted - have))
     for sid, reviewer in sorted(have - wanted):
         unassign(ctx.db, rnd, sid, reviewer)
     return _redirect(f"/rounds/{rnd.id}/assignments", "assigned")
 
 
 @form_action("lead")
-async def settings_save(request: Request, ctx: Ctx, form) -> Response:
+def settings_save(request: Request, ctx: Ctx, form) -> Response:
     """Save the round's blind-mode setting."""
     rnd = _round_of(request, ctx)
     set_blind(ctx.db, rnd, form.get("blind") == "on", ctx.user.name)
@@ -595,7 +598,7 @@ async def settings_save(request: Request, ctx: Ctx, form) -> Response:
 
 
 @page("lead")
-async def agreement_page(request: Request, ctx: Ctx) -> Response:
+def agreement_page(request: Request, ctx: Ctx) -> Response:
     """The round's agreement figures."""
     rnd = _round_of(request, ctx)
     table = stored_agreement(ctx.db, rnd)
@@ -606,17 +609,17 @@ async def agreement_page(request: Request, ctx: Ctx) -> Response:
 
 
 @page("lead")
-async def users_page(request: Request, ctx: Ctx) -> Response:
+def users_page(request: Request, ctx: Ctx) -> Response:
     """The accounts."""
     return render(request, ctx, "users.html.j2", title="Accounts", people=list_users(ctx.db), roles=ROLES,
                   problem="")
 
 
 @form_action("lead")
-async def users_add(request: Request, ctx: Ctx, form) -> Response:
+def users_add(request: Request, ctx: Ctx, form) -> Response:
     """Add an account."""
     try:
-        await run_in_threadpool(add_user, ctx.db, str(form.get("name", "")).strip(), str(form.get("role", "")),
+        add_user(ctx.db, str(form.get("name", "")).strip(), str(form.get("role", "")),
                                 str(form.get("password", "")), str(form.get("display_name", "")).strip()[:200])
     except InputError as exc:
         return render(request, ctx, "users.html.j2", status=400, title="Accounts", people=list_users(ctx.db),
@@ -625,7 +628,7 @@ async def users_add(request: Request, ctx: Ctx, form) -> Response:
 
 
 @form_action("lead")
-async def users_active(request: Request, ctx: Ctx, form) -> Response:
+def users_active(request: Request, ctx: Ctx, form) -> Response:
     """Activate or deactivate an account."""
     name = request.path_params["name"]
     if name == ctx.user.name:
@@ -638,7 +641,7 @@ async def users_active(request: Request, ctx: Ctx, form) -> Response:
 
 
 @page("lead")
-async def new_round_page(request: Request, ctx: Ctx) -> Response:
+def new_round_page(request: Request, ctx: Ctx) -> Response:
     """The new-round form."""
     audits = [r for r in reversed(ctx.db.rounds()) if r.kind != "historical"]
     return render(request, ctx, "round_new.html.j2", title="New round", sources=audits, problem="",
@@ -646,7 +649,7 @@ async def new_round_page(request: Request, ctx: Ctx) -> Response:
 
 
 @form_action("lead")
-async def create_round(request: Request, ctx: Ctx, form) -> Response:
+def create_round(request: Request, ctx: Ctx, form) -> Response:
     """Create a round with an earlier round's sites."""
     name = str(form.get("name", "")).strip()
     when = str(form.get("audit_date", "")).strip()
@@ -655,7 +658,7 @@ async def create_round(request: Request, ctx: Ctx, form) -> Response:
         if not re.match(r"^[\w.-]{1,60}$", name):
             raise InputError(["name: 1-60 letters, digits, '.', '_' or '-'"])
         Date.fromisoformat(when)
-        rnd = await run_in_threadpool(_new_round, ctx.db, ctx.rubric, name, when, source)
+        rnd = _new_round(ctx.db, ctx.rubric, name, when, source)
     except ValueError:
         problem = "audit date: use YYYY-MM-DD"
     except InputError as exc:
