@@ -138,12 +138,7 @@ class TopicMatcher:
             starts = [0, *accumulate(len(t) + 1 for t in texts[:-1])]
         else:
             starts = [0] + [m.end() for m in _NEWLINE.finditer(low)]
-        found: dict[int, set[str]] = {}
-        word_topics = self.word_topics
-        for m in self.pattern.finditer(low):
-            topics = word_topics.get(m.group())
-            if topics:
-                found.setdefault(bisect_right(starts, m.start()) - 1, set()).update(topics)
+        found = _topics_by_line(self.pattern, self.word_topics, low, starts)
         return {texts[i]: frozenset(got) for i, got in found.items()}
 
     def url_topics_many(self, urls: Iterable[str]) -> None:
@@ -159,12 +154,7 @@ class TopicMatcher:
                 self.url_topics(u)
             return
         starts = [0, *accumulate(len(line) + 1 for line in lines[:-1])]
-        found: dict[int, set[str]] = {}
-        frag_topics = self.frag_topics
-        for m in self.url_pattern.finditer(low):
-            topics = frag_topics.get(m.group())
-            if topics:
-                found.setdefault(bisect_right(starts, m.start()) - 1, set()).update(topics)
+        found = _topics_by_line(self.url_pattern, self.frag_topics, low, starts)
         none = self._none
         for i, u in enumerate(todo):
             got = found.get(i)
@@ -181,6 +171,17 @@ class TopicMatcher:
             if len(self._url_cache) < 200_000:
                 self._url_cache[url] = got
         return got
+
+
+def _topics_by_line(pattern: re.Pattern, table: dict[str, set[str]], low: str,
+                    starts: list[int]) -> dict[int, set[str]]:
+    """{line: topics} of many texts joined (line i starts at starts[i]): one scan, each match's table entry."""
+    found: dict[int, set[str]] = {}
+    for m in pattern.finditer(low):
+        topics = table.get(m.group())
+        if topics:
+            found.setdefault(bisect_right(starts, m.start()) - 1, set()).update(topics)
+    return found
 
 
 _NEWLINE = re.compile("\n")
