@@ -452,6 +452,8 @@ def _comparison(f: Fmt, cmp: Comparison | None, prev: Round | None, names: dict,
 def _trend(f: Fmt, db: Database, rnd: Round, rubric: Rubric, criteria: list) -> dict | None:
     """Every round's means, criterion by criterion: shown when there are more rounds than the two compared."""
     _ = f._
+    if sum(1 for r in db.rounds() if (r.audit_date, r.id) <= (rnd.audit_date, rnd.id)) < 3:
+        return None  # two rounds at most: the comparison says it all, and no round's grades need reading again
     means = round_trend(db, rnd, rubric, [c.id for c in criteria])
     rounds = list(dict.fromkeys((m.round, m.date) for m in means))
     if len(rounds) < 3:
