@@ -486,13 +486,19 @@ def _capture_of(request: Request, ctx: Ctx) -> tuple[Round, dict]:
     return rnd, cap
 
 
-@page()
-def archived(request: Request, ctx: Ctx) -> Response:
-    """An archived page as stored, sandboxed."""
+def _stored_of(request: Request, ctx: Ctx):
+    """The round, the capture a URL names (as `_capture_of`) and its stored copy (else Refused, 404)."""
     rnd, cap = _capture_of(request, ctx)
     stored = archive.load_stored(ctx.db, rnd, cap)
     if stored is None:
-        return error(request, ctx, 404, "The stored copy of this page cannot be read.")
+        raise Refused(404, "The stored copy of this page cannot be read.")
+    return rnd, cap, stored
+
+
+@page()
+def archived(request: Request, ctx: Ctx) -> Response:
+    """An archived page as stored, sandboxed."""
+    _, _, stored = _stored_of(request, ctx)
     headers = {"content-security-policy": archive.ARCHIVE_CSP, "x-frame-options": "SAMEORIGIN",
                "cross-origin-resource-policy": "same-origin"}
     if stored.download:
@@ -503,10 +509,7 @@ def archived(request: Request, ctx: Ctx) -> Response:
 @page()
 def archived_source(request: Request, ctx: Ctx) -> Response:
     """An archived page's source as text."""
-    rnd, cap = _capture_of(request, ctx)
-    stored = archive.load_stored(ctx.db, rnd, cap)
-    if stored is None:
-        return error(request, ctx, 404, "The stored copy of this page cannot be read.")
+    rnd, cap, stored = _stored_of(request, ctx)
     text, cut = archive.source_text(stored)
     return render(request, ctx, "source.html.j2", title=f"Source · capture {cap['id']}", round=rnd, capture=cap,
                   text=text, cut=cut)
